@@ -1,0 +1,117 @@
+"""The ``negsim`` command line: a thin layer over the Python API.
+
+Exit status: 0 done, 2 bad input or usage (one line per problem, no traceback), 1 an internal
+fault (one line; the traceback only with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sim.errors import UserError
+from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Scenario
+
+app = typer.Typer(
+    name="negsim",
+    help="Negotiation scenario simulator: run a scenario thousands of times, compare outcomes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a parameter: dotted.path=value (YAML-typed); repeatable."),
+]
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    """Negotiation scenario simulator."""
+
+
+@app.command()
+def validate(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+    overrides: SetOption = None,
+) -> None:
+    """Check scenario files: an OK line per valid file, or every problem with its place."""
+    problems = []
+    for path in scenarios:
+        try:
+            scenario = load_scenario(path, overrides or ())
+        except UserError as exc:
+            problems.extend(exc.problems)
+            continue
+        print(
+            f"{path}: OK ({scenario.name}: {len(scenario.parties)} parties, "
+            f"{len(scenario.issues)} issues, {scenario.rounds} {scenario.round_label}s)"
+        )
+    if problems:
+        raise UserError(problems)
+
+
+@app.command()
+def show(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file.")],
+    overrides: SetOption = None,
+) -> None:
+    """Show a scenario as tables: who wants what, how much they care, the compromise forecast."""
+    from sim.show import render_scenario
+
+    render_scenario(load_scenario(scenario, overrides or ()), _console())
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario language (for editors' YAML language servers)."""
+    document = Scenario.model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "negsim scenario"
+    print(json.dumps(document, indent=2))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: run the CLI and turn every failure into an exit status."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        app(args=args, prog_name="negsim")
+    except SystemExit as exc:  # the CLI library's own exits: --help, usage errors (2)
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+    except UserError as exc:
+        if debug:
+            traceback.print_exc()
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("negsim: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # an internal fault: one line, the traceback only on request
+        if debug:
+            traceback.print_exc()
+        print(f"negsim: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

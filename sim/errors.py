@@ -1,0 +1,49 @@
+"""User-facing errors.
+
+Every failure a user can cause ends in one of these, and the CLI prints each problem on one
+line and exits with status 2. Internal faults are anything else (exit 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a problem is: a file position (1-based), or a command-line override."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: where, which field (dotted path), what was expected."""
+
+    place: Place | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        parts = [str(self.place)] if self.place else []
+        if self.path:
+            parts.append(self.path)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+class UserError(Exception):
+    """Bad input or usage: one or more problems, each printed as one line (exit status 2)."""
+
+    def __init__(self, problems: list[Problem] | str):
+        if isinstance(problems, str):
+            problems = [Problem(None, "", problems)]
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))

@@ -1,0 +1,158 @@
+"""The model's equations (DESIGN.md §3), one function each, vectorised over replicates.
+
+Every array has a leading replicate axis; issues are the last axis. Positions are in [0, 1].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NASH_EPSILON = 1e-3
+"""Surplus below which the generalised Nash product turns linear (see :func:`nash_score`)."""
+
+
+def salience_weights(salience: np.ndarray) -> np.ndarray:
+    """``w_ik = s_ik / Σ_k s_ik``: the weight each party puts on each issue.
+
+    A party whose salience is all zero in some replicate gets zero weights there (it is
+    indifferent between all packages) rather than NaN.
+    """
+    total = salience.sum(axis=-1, keepdims=True)
+    return np.divide(salience, total, out=np.zeros_like(salience), where=total > 0)
+
+
+def utility(
+    packages: np.ndarray, ideal: np.ndarray, weights: np.ndarray, loss: np.ndarray | float
+) -> np.ndarray:
+    """``u_i(o) = 1 − Σ_k w_ik·|o_k − x_ik|^loss_i``: weighted-distance utility in [0, 1].
+
+    The spatial utility of the expected-utility and compromise literature (Bueno de Mesquita
+    1994; Stokman & Van Oosten 1994), with ``loss`` 1 (linear) or 2 (quadratic, risk-averse).
+    ``packages`` (..., C, K) against ``ideal`` and ``weights`` (..., 1, K) gives (..., C);
+    ``loss`` is a scalar or broadcasts against the result.
+    """
+    distance = np.abs(packages - ideal)
+    if np.isscalar(loss) or np.ndim(loss) == 0:
+        if loss == 2:
+            distance *= distance
+        elif loss != 1:
+            distance **= loss
+    else:
+        distance **= np.expand_dims(loss, -1)
+    return 1.0 - np.einsum("...k,...k->...", distance, weights)
+
+
+def discounted(value: np.ndarray, patience: np.ndarray, rounds: np.ndarray | int) -> np.ndarray:
+    """``δ^t·u``: a value received after ``rounds`` rounds, discounted by patience δ."""
+    return patience**rounds * value
+
+
+def drift(base: np.ndarray, effects: np.ndarray, status_quo: np.ndarray) -> np.ndarray:
+    """Drift of the battlefield this round: its base value plus the effects of other issues'
+    status quo (``effects`` (R, K) per unit of normalised status quo, summed over issues)."""
+    return base + np.einsum("rk,rk->r", effects, status_quo)
+
+
+def battlefield_step(
+    status_quo: np.ndarray, drift: np.ndarray, volatility: np.ndarray, noise: np.ndarray
+) -> np.ndarray:
+    """``q(t+1) = clip(q(t) + drift + volatility·ε)``: one round of war on battlefield issues
+    (a random walk with drift, the war of attrition of Slantchev 2003 in its simplest form)."""
+    return np.clip(status_quo + drift + volatility * noise, 0.0, 1.0)
+
+
+def update_belief(belief: np.ndarray, observed: np.ndarray, learning: np.ndarray) -> np.ndarray:
+    """Adaptive expectations: a party's believed drift moves toward the drift it observed by
+    the share ``learning`` of the gap — how fighting reveals information and narrows
+    disagreement about the balance of power (Fearon 1995; Slantchev 2003)."""
+    return belief + learning * (observed - belief)
+
+
+def expected_status_quo(
+    status_quo: np.ndarray, belief: np.ndarray, horizon: np.ndarray
+) -> np.ndarray:
+    """``q̂_i(t+H) = clip(q(t) + H·b_i)``: where party i expects the war to leave the status
+    quo after its planning horizon of H rounds, with its own believed drift ``b_i``."""
+    return np.clip(status_quo + horizon[..., None] * belief, 0.0, 1.0)
+
+
+def reservation_value(
+    expected_utility: np.ndarray, patience: np.ndarray, war_cost: np.ndarray, horizon: np.ndarray
+) -> np.ndarray:
+    """``r_i = δ_i^H·u_i(q̂_i(t+H)) − war_cost_i·H``: the value of fighting on instead of a deal.
+
+    Bargaining while fighting (Fearon 1995, Slantchev 2003): no deal means H more rounds of war,
+    which cost ``war_cost`` each and push the outcome into the discounted future; a party's
+    optimism about the war enters through ``q̂``.
+    """
+    return patience**horizon * expected_utility - war_cost * horizon
+
+
+def aspiration(
+    reservation: np.ndarray, elapsed: float, beta: np.ndarray, hardliner: np.ndarray
+) -> np.ndarray:
+    """``a_i(t) = r_i + (1 − r_i)·(1 − (t/T)^(1/β_i))``: time-dependent concession.
+
+    Faratin, Sierra & Jennings (1998): from full demands at the start toward the reservation
+    value at the deadline; β < 1 holds out (boulware), β > 1 concedes early (conceder), β = 1
+    is linear. ``elapsed`` is t/T in [0, 1]. A hardliner never lowers its demand (a = 1).
+    """
+    level = reservation + (1.0 - reservation) * (1.0 - elapsed ** (1.0 / beta))
+    return np.where(hardliner, 1.0, level)
+
+
+def demand(
+    ideal: np.ndarray,
+    table: np.ndarray,
+    table_utility: np.ndarray,
+    aspiration: np.ndarray,
+    loss: np.ndarray,
+) -> np.ndarray:
+    """The point on the segment from the ideal x toward the table p whose utility equals the
+    aspiration a.
+
+    On that segment ``u(x + λ(p − x)) = 1 − λ^loss·(1 − u(p))``, so
+    ``λ = ((1 − a)/(1 − u(p)))^(1/loss)``, clipped to [0, 1]: λ = 0 asks for the ideal, λ = 1
+    accepts the table as it stands.
+    """
+    shortfall = 1.0 - table_utility
+    ratio = np.divide(1.0 - aspiration, shortfall, out=np.ones_like(shortfall), where=shortfall > 0)
+    step = np.clip(ratio, 0.0, 1.0) ** (1.0 / loss)
+    return ideal + step[..., None] * (table - ideal)
+
+
+def compromise(
+    capability: np.ndarray,
+    salience: np.ndarray,
+    positions: np.ndarray,
+    fallback: np.ndarray | None = None,
+) -> np.ndarray:
+    """Stokman's compromise ``Σ_i c_i·s_ik·x_ik / Σ_i c_i·s_ik`` per issue.
+
+    The capability×salience-weighted mean position (Van den Bos 1991; Stokman & Van Oosten
+    1994; the "compromise model" of Bueno de Mesquita 1994's volume). ``capability`` is
+    (..., P); ``salience`` and ``positions`` are (..., P, K). Where no one cares about an issue
+    the ``fallback`` (e.g. the status quo) stands, or 0.5.
+    """
+    weight = capability[..., None] * salience
+    total = weight.sum(axis=-2)
+    weighted = (weight * positions).sum(axis=-2)
+    if fallback is None:
+        fallback = np.full_like(total, 0.5)
+    return np.divide(
+        weighted, total, out=np.array(fallback, dtype=float, copy=True), where=total > 0
+    )
+
+
+def nash_score(surplus: np.ndarray, bargaining_power: np.ndarray) -> np.ndarray:
+    """The generalised (asymmetric) Nash product ``Σ_i α_i·log(s_i)`` of surpluses over
+    aspirations (Nash 1950; Kalai 1977 for the weights α), summed over the last axis.
+
+    For a surplus below ``NASH_EPSILON`` the logarithm continues as its tangent line, so a
+    candidate that leaves someone short still ranks by how short: the mediator prefers the
+    text nearest to acceptance when none is accepted by all.
+    """
+    positive = np.maximum(surplus, 0.0)
+    shortfall = np.minimum(surplus, 0.0)
+    score = np.log(NASH_EPSILON + positive) + shortfall / NASH_EPSILON
+    return np.einsum("...p,...p->...", score, bargaining_power)

@@ -1,0 +1,315 @@
+"""Uncertainty: the distributions a scenario may write wherever a number or an option stands.
+
+Each replicate draws its own value once, at its start (DESIGN.md §2). A distribution knows its
+support (after ``clip``), its mean (``negsim show`` displays distributions by their mean) and how
+to draw a vector of values for a block of replicates.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import operator
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class StrictModel(BaseModel):
+    """Base of every scenario model: unknown keys are errors, numbers must be finite."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+class _Distribution(StrictModel):
+    clip: tuple[Finite, Finite] | None = Field(
+        None, description="[lo, hi]: draws outside are moved to the nearest bound"
+    )
+
+    @model_validator(mode="after")
+    def _clip_ordered(self):
+        if self.clip is not None and self.clip[0] > self.clip[1]:
+            raise ValueError("clip must be [lo, hi] with lo <= hi")
+        return self
+
+    def _raw_support(self) -> tuple[float, float]:
+        raise NotImplementedError
+
+    def _raw_mean(self) -> float:
+        raise NotImplementedError
+
+    def _raw_draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def support(self) -> tuple[float, float]:
+        """Smallest interval holding every possible draw."""
+        lo, hi = self._raw_support()
+        if self.clip is None:
+            return lo, hi
+        return max(lo, self.clip[0]) if lo < self.clip[1] else self.clip[1], (
+            min(hi, self.clip[1]) if hi > self.clip[0] else self.clip[0]
+        )
+
+    def mean(self) -> float:
+        """Mean of the distribution, clipped into its support (a display value)."""
+        lo, hi = self.support()
+        return float(min(max(self._raw_mean(), lo), hi))
+
+    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        values = self._raw_draw(rng, size)
+        if self.clip is not None:
+            np.clip(values, self.clip[0], self.clip[1], out=values)
+        return values
+
+
+class NormalParams(StrictModel):
+    mean: Finite
+    sd: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class Normal(_Distribution):
+    normal: NormalParams
+
+    def _raw_support(self):
+        return (-math.inf, math.inf) if self.normal.sd > 0 else (self.normal.mean,) * 2
+
+    def _raw_mean(self):
+        return self.normal.mean
+
+    def _raw_draw(self, rng, size):
+        return rng.normal(self.normal.mean, self.normal.sd, size)
+
+
+class Uniform(_Distribution):
+    uniform: tuple[Finite, Finite] = Field(description="[lo, hi]")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.uniform[0] > self.uniform[1]:
+            raise ValueError("uniform must be [lo, hi] with lo <= hi")
+        return self
+
+    def _raw_support(self):
+        return self.uniform
+
+    def _raw_mean(self):
+        return sum(self.uniform) / 2
+
+    def _raw_draw(self, rng, size):
+        return rng.uniform(self.uniform[0], self.uniform[1], size)
+
+
+class Triangular(_Distribution):
+    triangular: tuple[Finite, Finite, Finite] = Field(description="[lo, mode, hi]")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        lo, mode, hi = self.triangular
+        if not lo <= mode <= hi:
+            raise ValueError("triangular must be [lo, mode, hi] with lo <= mode <= hi")
+        return self
+
+    def _raw_support(self):
+        return self.triangular[0], self.triangular[2]
+
+    def _raw_mean(self):
+        return sum(self.triangular) / 3
+
+    def _raw_draw(self, rng, size):
+        lo, mode, hi = self.triangular
+        if lo == hi:
+            return np.full(size, lo, dtype=float)
+        return rng.triangular(lo, mode, hi, size)
+
+
+class BetaParams(StrictModel):
+    a: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    b: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    lo: Finite = Field(0.0, description="the draw is rescaled from [0, 1] to [lo, hi]")
+    hi: Finite = 1.0
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.lo >= self.hi:
+            raise ValueError("beta needs lo < hi")
+        return self
+
+
+class Beta(_Distribution):
+    beta: BetaParams
+
+    def _raw_support(self):
+        return self.beta.lo, self.beta.hi
+
+    def _raw_mean(self):
+        p = self.beta
+        return p.lo + (p.hi - p.lo) * p.a / (p.a + p.b)
+
+    def _raw_draw(self, rng, size):
+        p = self.beta
+        return p.lo + (p.hi - p.lo) * rng.beta(p.a, p.b, size)
+
+
+class LogNormalParams(StrictModel):
+    mean: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
+        description="mean of the value itself (not of its logarithm)"
+    )
+    sd: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
+        description="standard deviation of the value itself"
+    )
+
+
+class LogNormal(_Distribution):
+    lognormal: LogNormalParams
+
+    def _raw_support(self):
+        return (0.0, math.inf) if self.lognormal.sd > 0 else (self.lognormal.mean,) * 2
+
+    def _raw_mean(self):
+        return self.lognormal.mean
+
+    def _raw_draw(self, rng, size):
+        m, s = self.lognormal.mean, self.lognormal.sd
+        sigma2 = math.log1p((s / m) ** 2)
+        return rng.lognormal(math.log(m) - sigma2 / 2, math.sqrt(sigma2), size)
+
+
+class Choice(StrictModel):
+    """An uncertain option: ``{choice: {option: weight, ..}}``, weights normalised."""
+
+    choice: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _some_weight(self):
+        if sum(self.choice.values()) <= 0:
+            raise ValueError("choice needs at least one positive weight")
+        return self
+
+    def probabilities(self, options: list[str]) -> np.ndarray:
+        """Probability of each of ``options`` (in that order)."""
+        weights = np.array([self.choice.get(o, 0.0) for o in options])
+        return weights / weights.sum()
+
+    def mode(self) -> str:
+        return max(self.choice, key=self.choice.__getitem__)
+
+    def draw(self, rng: np.random.Generator, size: int, options: list[str]) -> np.ndarray:
+        """Indices into ``options``."""
+        cumulative = np.cumsum(self.probabilities(options))
+        index = np.searchsorted(cumulative, rng.random(size) * cumulative[-1], side="right")
+        return np.minimum(index, len(options) - 1)
+
+
+Distribution = Normal | Uniform | Triangular | Beta | LogNormal
+DISTRIBUTION_KINDS = ("normal", "uniform", "triangular", "beta", "lognormal")
+DISTRIBUTIONS = {
+    "normal": Normal,
+    "uniform": Uniform,
+    "triangular": Triangular,
+    "beta": Beta,
+    "lognormal": LogNormal,
+}
+
+
+def value_kind(value: Any) -> str | None:
+    """Which form a value takes: number, option (a name), null, choice, or a distribution kind."""
+    if isinstance(value, BaseModel):
+        for kind, model in DISTRIBUTIONS.items():
+            if isinstance(value, model):
+                return kind
+        return "choice" if isinstance(value, Choice) else None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "option"
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        found = [k for k in (*DISTRIBUTION_KINDS, "choice") if k in value]
+        return found[0] if len(found) == 1 else None
+    return None
+
+
+def _union_of(kinds: dict[str, Any]) -> Any:
+    """A union whose member is picked by :func:`value_kind` (clear errors, clean JSON Schema)."""
+    return functools.reduce(operator.or_, [Annotated[t, Tag(k)] for k, t in kinds.items()])
+
+
+DISTRIBUTION_MESSAGE = (
+    "expected a number or a distribution: {normal: {mean, sd}}, {uniform: [lo, hi]}, "
+    "{triangular: [lo, mode, hi]}, {beta: {a, b}} or {lognormal: {mean, sd}}"
+)
+
+
+def describe_range(
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+) -> str:
+    """The allowed range in words, e.g. ``> 0 and <= 1``."""
+    low = f">= {ge:g}" if ge is not None else f"> {gt:g}" if gt is not None else ""
+    high = f"<= {le:g}" if le is not None else f"< {lt:g}" if lt is not None else ""
+    return " and ".join(p for p in (low, high) if p) or "any finite number"
+
+
+def support_within(
+    support: tuple[float, float],
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+) -> bool:
+    lo, hi = support
+    return not (
+        (ge is not None and lo < ge)
+        or (gt is not None and lo <= gt)
+        or (le is not None and hi > le)
+        or (lt is not None and hi >= lt)
+    )
+
+
+def uncertain(
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+) -> Any:
+    """The type of a number that may be uncertain, bounded to an allowed range.
+
+    A plain number must lie in the range; a distribution's support (after ``clip``) must too,
+    so that no draw can leave it.
+    """
+    number = Annotated[float, Field(ge=ge, gt=gt, le=le, lt=lt, allow_inf_nan=False)]
+
+    def check_support(value):
+        if isinstance(value, _Distribution) and not support_within(value.support(), ge, gt, le, lt):
+            lo, hi = value.support()
+            raise ValueError(
+                f"the distribution can draw values in [{lo:g}, {hi:g}], outside the allowed "
+                f"range ({describe_range(ge, gt, le, lt)}): narrow it or add clip: [lo, hi]"
+            )
+        return value
+
+    return Annotated[
+        _union_of({"number": number, **DISTRIBUTIONS}),
+        Discriminator(
+            value_kind,
+            custom_error_type="uncertain_number",
+            custom_error_message=DISTRIBUTION_MESSAGE,
+        ),
+        AfterValidator(check_support),
+    ]

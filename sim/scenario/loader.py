@@ -1,0 +1,242 @@
+"""Scenario file → validated :class:`~sim.scenario.schema.Scenario`, or every problem with
+its place.
+
+Steps: read plain YAML with places (:mod:`sim.scenario.yamlsource`), resolve ``extends`` by
+deep-merging onto the base file, apply ``--set`` overrides, validate with pydantic and the
+cross-checks, and map every error back to ``FILE:LINE:COL: dotted.path: message``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sim.errors import Place, Problem, UserError
+from sim.scenario.crosscheck import CrossCheckError
+from sim.scenario.distributions import DISTRIBUTIONS
+from sim.scenario.schema import Scenario
+from sim.scenario.yamlsource import DataPath, Document, parse_value, read_yaml
+
+MAX_EXTENDS_DEPTH = 16
+
+# Segments pydantic adds to error locations for union members; they are not document keys.
+_UNION_TAGS = {
+    "number",
+    "option",
+    "null",
+    "choice",
+    *DISTRIBUTIONS,
+    "rule",
+    "quota",
+    "mediated",
+    "alternating",
+    "expected_utility",
+    "compromise",
+}
+
+
+def load_document(path: str | Path, overrides: Iterable[str] = ()) -> Document:
+    """The scenario document at ``path`` with ``extends`` resolved and overrides applied."""
+    doc = _resolve_extends(Path(path), ())
+    for override in overrides:
+        doc = apply_override(doc, override)
+    return doc
+
+
+def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+    """Load, merge, override and validate a scenario file (raises UserError with places)."""
+    return validate_document(load_document(path, overrides))
+
+
+def validate_document(doc: Document) -> Scenario:
+    """Validate a document; every problem is reported at its place."""
+    try:
+        return Scenario.model_validate(doc.data)
+    except ValidationError as exc:
+        raise UserError([_pydantic_problem(doc, e) for e in exc.errors()]) from None
+    except CrossCheckError as exc:
+        raise UserError([Problem(doc.place(p), _dotted(p), m) for p, m in exc.problems]) from None
+
+
+def _dotted(path: DataPath) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _pydantic_problem(doc: Document, error: dict) -> Problem:
+    node, path, missing = doc.data, [], None
+    for segment in error["loc"]:
+        if missing is not None:
+            missing.append(segment)
+        elif (isinstance(node, dict) and segment in node) or (
+            isinstance(node, list) and isinstance(segment, int) and segment < len(node)
+        ):
+            node = node[segment]
+            path.append(segment)
+        elif isinstance(segment, str) and (segment in _UNION_TAGS or "[" in segment):
+            continue
+        else:
+            missing = [segment]
+    kind = error["type"]
+    message = error["msg"].removeprefix("Value error, ")
+    if kind == "missing":
+        message = "required field missing"
+    elif kind == "extra_forbidden":
+        message = "unknown field"
+    elif not isinstance(error.get("input"), dict | list) and kind not in ("uncertain_number",):
+        message += f" (got {error['input']!r})"
+    full = (*path, *(missing or ()))
+    place = doc.place(tuple(path), key=kind == "extra_forbidden")
+    return Problem(place, _dotted(full), message)
+
+
+def _resolve_extends(path: Path, chain: tuple[Path, ...]) -> Document:
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, resolved))
+        raise UserError([Problem(Place(str(path)), "extends", f"cycle: {cycle}")])
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise UserError([Problem(Place(str(path)), "extends", "chain of extends too long")])
+    doc = read_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise UserError([Problem(doc.place(()), "", "a scenario must be a mapping of fields")])
+    base_name = doc.data.get("extends")
+    if base_name is None:
+        return doc
+    if not isinstance(base_name, str) or not base_name:
+        raise UserError([Problem(doc.place(("extends",)), "extends", "expected a file path")])
+    base_path = path.parent / base_name
+    if not base_path.is_file():
+        raise UserError([Problem(doc.place(("extends",)), "extends", f"no such file: {base_path}")])
+    base = _resolve_extends(base_path, (*chain, resolved))
+    del doc.data["extends"]
+    return merge(base, doc)
+
+
+def merge(base: Document, over: Document) -> Document:
+    """Deep-merge ``over`` onto ``base``: mappings merge key by key, lists of named mappings
+    merge item by ``name`` (new names are appended), anything else is replaced."""
+    out = Document(None)
+    out.data = _merge(base, (), over, (), out, ())
+    return out
+
+
+def _copy_subtree(src: Document, src_path: DataPath, out: Document, out_path: DataPath):
+    values, keys = src.subtree_places(src_path)
+    out.values.update({(*out_path, *p): v for p, v in values.items()})
+    out.keys.update({(*out_path, *p): v for p, v in keys.items() if p})
+    if src_path in src.keys:
+        out.keys[out_path] = src.keys[src_path]
+
+
+def _named(items: Any) -> bool:
+    return isinstance(items, list) and all(isinstance(i, dict) and "name" in i for i in items)
+
+
+def _merge(
+    base: Document, bpath: DataPath, over: Document, opath: DataPath, out: Document, path: DataPath
+) -> Any:
+    b, o = _get(base.data, bpath), _get(over.data, opath)
+    if isinstance(b, dict) and isinstance(o, dict):
+        out.values[path] = over.values.get(opath) or base.values.get(bpath)
+        if path in over.keys or path in base.keys:
+            out.keys[path] = over.keys.get(opath) or base.keys.get(bpath)
+        result = {}
+        for key in [*b, *(k for k in o if k not in b)]:
+            if key in o and key in b:
+                result[key] = _merge(base, (*bpath, key), over, (*opath, key), out, (*path, key))
+            elif key in o:
+                result[key] = copy.deepcopy(o[key])
+                _copy_subtree(over, (*opath, key), out, (*path, key))
+            else:
+                result[key] = copy.deepcopy(b[key])
+                _copy_subtree(base, (*bpath, key), out, (*path, key))
+        return result
+    if _named(b) and _named(o):
+        out.values[path] = over.values.get(opath)
+        out.keys[path] = over.keys.get(opath)
+        by_name = {item["name"]: n for n, item in enumerate(o)}
+        result = []
+        for n, item in enumerate(b):
+            if item["name"] in by_name:
+                m = by_name.pop(item["name"])
+                result.append(_merge(base, (*bpath, n), over, (*opath, m), out, (*path, n)))
+            else:
+                result.append(copy.deepcopy(item))
+                _copy_subtree(base, (*bpath, n), out, (*path, n))
+        for m in by_name.values():
+            _copy_subtree(over, (*opath, m), out, (*path, len(result)))
+            result.append(copy.deepcopy(o[m]))
+        return result
+    _copy_subtree(over, opath, out, path)
+    return copy.deepcopy(o)
+
+
+def _get(data: Any, path: DataPath) -> Any:
+    for segment in path:
+        data = data[segment]
+    return data
+
+
+def apply_override(doc: Document, override: str) -> Document:
+    """Apply one ``dotted.path=value`` override (value typed as YAML) to a copy of ``doc``.
+
+    Every step of the path but the last must exist; list items are named by index or by their
+    ``name``. The override's own text stands as the place of the values it sets.
+    """
+    origin = Place(f"--set {override}")
+    if "=" not in override:
+        raise UserError([Problem(origin, "", "expected dotted.path=value")])
+    text_path, text_value = override.split("=", 1)
+    segments = text_path.strip().split(".")
+    if not all(segments):
+        raise UserError([Problem(origin, "", "expected dotted.path=value")])
+    value = parse_value(text_value, origin.file)
+    out = Document(copy.deepcopy(doc.data), dict(doc.values), dict(doc.keys))
+    node, path = out.data, ()
+    for n, segment in enumerate(segments):
+        last = n == len(segments) - 1
+        key = _step(node, segment)
+        if key is None and not (last and isinstance(node, dict)):
+            where = _dotted(path) or "the scenario"
+            have = ", ".join(map(str, node)) if isinstance(node, dict) else "a list"
+            raise UserError(
+                [Problem(origin, _dotted((*path, segment)), f"not in {where} (has: {have})")]
+            )
+        key = segment if key is None else key
+        path = (*path, key)
+        if last:
+            for table in (out.values, out.keys):
+                for p in [p for p in table if p[: len(path)] == path]:
+                    del table[p]
+            node[key] = value
+            _mark(value, path, origin, out)
+            out.keys[path] = origin
+        else:
+            node = node[key]
+    return out
+
+
+def _step(node: Any, segment: str) -> str | int | None:
+    if isinstance(node, dict):
+        return segment if segment in node else None
+    if isinstance(node, list):
+        if segment.isdigit() and int(segment) < len(node):
+            return int(segment)
+        for n, item in enumerate(node):
+            if isinstance(item, dict) and item.get("name") == segment:
+                return n
+    return None
+
+
+def _mark(value: Any, path: DataPath, origin: Place, doc: Document) -> None:
+    doc.values[path] = origin
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _mark(v, (*path, k), origin, doc)
+    elif isinstance(value, list):
+        for n, v in enumerate(value):
+            _mark(v, (*path, n), origin, doc)

@@ -1,0 +1,88 @@
+"""The parameters of a scenario: every leaf that a replicate draws, or an event may set.
+
+Each leaf has a dotted path (``parties.us.salience.tomahawk``) — the same paths ``--set``,
+events and the ``param.<path>`` result columns use — and a value as written: a number, a
+distribution, an option name, a ``choice``, a party id or null.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sim.scenario.distributions import Choice, value_kind
+from sim.scenario.schema import DEFAULT_BETA, Mediated, Scenario
+
+LeafKind = Literal["number", "position", "style", "mediator"]
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One parameter: its path, its value as written, and what kind of value it takes.
+
+    ``issue`` names the issue whose units a ``position`` leaf is in.
+    """
+
+    path: str
+    value: Any
+    kind: LeafKind = "number"
+    issue: str | None = None
+
+    @property
+    def uncertain(self) -> bool:
+        return value_kind(self.value) not in ("number", "option", "null")
+
+    @property
+    def is_option_choice(self) -> bool:
+        return isinstance(self.value, Choice)
+
+
+def parameter_leaves(scenario: Scenario) -> dict[str, Leaf]:
+    """Every parameter of ``scenario`` by dotted path, in a stable order."""
+    leaves: list[Leaf] = []
+    for pid, party in scenario.parties.items():
+        base = f"parties.{pid}"
+        for name in ("capability", "patience", "loss", "war_cost", "optimism", "learning"):
+            leaves.append(Leaf(f"{base}.{name}", getattr(party, name)))
+        leaves.append(Leaf(f"{base}.horizon", scenario.horizon(pid)))
+        leaves.append(Leaf(f"{base}.reservation_value", party.reservation_value))
+        style = party.concession.style
+        leaves.append(Leaf(f"{base}.concession.style", style, kind="style"))
+        beta = party.concession.beta
+        beta = DEFAULT_BETA[style] if beta is None else beta
+        leaves.append(Leaf(f"{base}.concession.beta", beta))
+        for iid in scenario.issues:
+            leaves.append(Leaf(f"{base}.salience.{iid}", party.salience.get(iid, 0.0)))
+            if iid in party.positions:
+                leaves.append(
+                    Leaf(f"{base}.positions.{iid}", party.positions[iid], "position", iid)
+                )
+    for iid, issue in scenario.issues.items():
+        leaves.append(Leaf(f"issues.{iid}.status_quo", issue.status_quo, "position", iid))
+    field = scenario.battlefield
+    leaves.append(Leaf("battlefield.drift", field.drift))
+    leaves.append(Leaf("battlefield.volatility", field.volatility))
+    for iid in scenario.issues:
+        leaves.append(Leaf(f"battlefield.effects.{iid}", field.effects.get(iid, 0.0)))
+    if isinstance(scenario.protocol, Mediated):
+        leaves.append(Leaf("protocol.mediator", scenario.protocol.mediator, kind="mediator"))
+        leaves.append(Leaf("protocol.mediator_bias", scenario.protocol.mediator_bias))
+    for event in scenario.events:
+        leaves.append(Leaf(f"events.{event.name}.probability", event.probability))
+    return {leaf.path: leaf for leaf in leaves}
+
+
+def event_set_leaves(scenario: Scenario) -> dict[str, Leaf]:
+    """The values events set, as leaves ``events.<name>.set.<target path>``.
+
+    Each keeps the kind and issue of the parameter it sets, so it is drawn and converted the
+    same way.
+    """
+    targets = parameter_leaves(scenario)
+    leaves = {}
+    for event in scenario.events:
+        for target, value in event.set.items():
+            like = targets[target]
+            path = f"events.{event.name}.set.{target}"
+            leaves[path] = Leaf(path, value, like.kind, like.issue)
+    return leaves

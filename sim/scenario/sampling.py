@@ -1,0 +1,124 @@
+"""Scenario → sampled parameter arrays: the draws of one block of replicates.
+
+Randomness follows DESIGN.md §4: block ``b`` of a batch with seed ``s`` draws everything from
+``SeedSequence(s, spawn_key=(b,))``, always for the full block. Each uncertain parameter draws
+from its own child stream, keyed by a hash of its path, so adding or removing one uncertain
+parameter in a variant leaves every other parameter's draws unchanged (common random numbers
+make comparisons between scenarios sharper).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.scenario.distributions import Choice, _Distribution
+from sim.scenario.parameters import Leaf, event_set_leaves, parameter_leaves
+from sim.scenario.schema import CONCESSION_STYLES, Scenario
+from sim.scenario.units import IssueUnits, issue_units
+
+# Child streams of a block, by purpose.
+STREAM_PARAMETERS, STREAM_EVENTS, STREAM_BATTLEFIELD, STREAM_PROTOCOL, STREAM_MESA = range(5)
+
+
+def block_sequence(seed: int, block: int) -> np.random.SeedSequence:
+    """The one source of randomness of block ``block`` of a batch with ``seed``."""
+    return np.random.SeedSequence(seed, spawn_key=(block,))
+
+
+def stream(block_seq: np.random.SeedSequence, purpose: int, *key: int) -> np.random.Generator:
+    """An independent generator for one purpose (and optional sub-key) within a block."""
+    child = np.random.SeedSequence(
+        block_seq.entropy, spawn_key=(*block_seq.spawn_key, purpose, *key)
+    )
+    return np.random.Generator(np.random.PCG64(child))
+
+
+@dataclass
+class Draws:
+    """One block's parameter values, each an array over the block's replicates.
+
+    ``values`` holds every parameter (and every event's ``set`` value) in model form: numbers
+    in their native units, positions in [0, 1], concession styles as indices into
+    ``CONCESSION_STYLES``, the mediator as a party index (-1 neutral), an unset reservation
+    value as NaN. ``drawn`` holds the uncertain ones as the user wrote them (native numbers,
+    option names) for the ``param.<path>`` result columns.
+    """
+
+    values: dict[str, np.ndarray]
+    drawn: dict[str, np.ndarray]
+
+
+def draw_parameters(scenario: Scenario, block_seq: np.random.SeedSequence, size: int) -> Draws:
+    """Draw every parameter of ``scenario`` for a block of ``size`` replicates."""
+    units = issue_units(scenario.issues)
+    parties = list(scenario.parties)
+    leaves = {**parameter_leaves(scenario), **event_set_leaves(scenario)}
+    values, drawn = {}, {}
+    for path, leaf in leaves.items():
+        rng = None
+        if leaf.uncertain:
+            rng = stream(block_seq, STREAM_PARAMETERS, zlib.crc32(path.encode()))
+        values[path], native = _leaf_values(leaf, units, parties, rng, size)
+        if leaf.uncertain:
+            drawn[path] = native
+    return Draws(values, drawn)
+
+
+def _leaf_values(
+    leaf: Leaf,
+    units: dict[str, IssueUnits],
+    parties: list[str],
+    rng: np.random.Generator | None,
+    size: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    value = leaf.value
+    if leaf.kind == "style":
+        return np.full(size, CONCESSION_STYLES.index(value)), np.full(size, value, dtype=object)
+    if leaf.kind == "mediator":
+        index = -1 if value is None else parties.index(value)
+        return np.full(size, index), np.full(size, value, dtype=object)
+    if leaf.kind == "position":
+        issue = units[leaf.issue]
+        if issue.is_options:
+            index = _option_indices(value, issue, rng, size)
+            return issue.points[index], np.asarray(issue.options, dtype=object)[index]
+        native = _numbers(value, rng, size)
+        return issue.to_internal(native), native
+    if value is None:
+        return np.full(size, np.nan), np.full(size, np.nan)
+    native = _numbers(value, rng, size)
+    return native, native
+
+
+def _numbers(value: Any, rng: np.random.Generator | None, size: int) -> np.ndarray:
+    if isinstance(value, _Distribution):
+        return value.draw(rng, size)
+    return np.full(size, float(value))
+
+
+def _option_indices(value: Any, issue: IssueUnits, rng, size: int) -> np.ndarray:
+    if isinstance(value, Choice):
+        return value.draw(rng, size, list(issue.options))
+    return np.full(size, issue.option_index(value))
+
+
+def central_value(leaf: Leaf, units: dict[str, IssueUnits]) -> float:
+    """A leaf's central value in model form (distributions by their mean, choices by their
+    expected point) — what ``negsim show`` displays and its compromise forecast uses."""
+    value = leaf.value
+    if leaf.kind == "position":
+        issue = units[leaf.issue]
+        if isinstance(value, Choice):
+            return float(value.probabilities(list(issue.options)) @ issue.points)
+        if isinstance(value, str):
+            return float(issue.points[issue.option_index(value)])
+        return float(issue.to_internal(_mean(value)))
+    return _mean(value)
+
+
+def _mean(value: Any) -> float:
+    return value.mean() if isinstance(value, _Distribution) else float(value)

@@ -1,0 +1,281 @@
+"""The scenario language (DESIGN.md §2) as pydantic v2 models.
+
+Structure and ranges are checked field by field; what needs the whole scenario (ids that must
+exist, positions inside their issue's scale, events that set real parameters) is checked by
+:func:`sim.scenario.crosscheck.cross_check` once the structure is sound. Values stay in the
+issue's own units here: normalisation happens in :mod:`sim.scenario.units`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Discriminator, Field, Tag, model_validator
+
+from sim.scenario.distributions import (
+    DISTRIBUTIONS,
+    Choice,
+    Finite,
+    StrictModel,
+    _union_of,
+    uncertain,
+    value_kind,
+)
+
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+"""Ids of issues, parties and events: lower_snake_case."""
+
+Position = Annotated[
+    _union_of({"number": Finite, "option": str, "choice": Choice, **DISTRIBUTIONS}),
+    Discriminator(
+        value_kind,
+        custom_error_type="position",
+        custom_error_message=(
+            "expected a number in the issue's units, an option name, a distribution or "
+            "{choice: {option: weight}}"
+        ),
+    ),
+]
+"""A point on one issue: a number on a scale or an option name, either possibly uncertain."""
+
+SetValue = Annotated[
+    _union_of({"number": Finite, "option": str, "null": None, "choice": Choice, **DISTRIBUTIONS}),
+    Discriminator(
+        value_kind,
+        custom_error_type="set_value",
+        custom_error_message="expected a number, a name, null or a distribution",
+    ),
+]
+
+CONCESSION_STYLES = ("boulware", "linear", "conceder", "hardliner", "rational")
+DEFAULT_BETA = {"boulware": 0.5, "linear": 1.0, "conceder": 2.0, "hardliner": 1.0, "rational": 1.0}
+
+
+class Scale(StrictModel):
+    """A numeric issue: outcomes are numbers from ``min`` to ``max`` in ``unit``."""
+
+    min: Finite
+    max: Finite
+    unit: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.min >= self.max:
+            raise ValueError("scale needs min < max")
+        return self
+
+
+class Issue(StrictModel):
+    """One dimension of the deal: a numeric ``scale`` or ordered ``options``."""
+
+    title: str | None = None
+    scale: Scale | None = None
+    options: list[Annotated[str, Field(min_length=1)]] | None = Field(
+        None, min_length=2, description="ordered from one end of the issue to the other"
+    )
+    values: list[Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]] | None = Field(
+        None, description="where each option lies in [0, 1]; default evenly spaced"
+    )
+    status_quo: Position = Field(description="what holds if there is no deal")
+    veto: list[Id] = Field(default_factory=list, description="whose consent the outcome needs")
+    battlefield: bool = Field(False, description="the war moves this issue's status quo")
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.scale is None) == (self.options is None):
+            raise ValueError("an issue needs exactly one of scale or options")
+        if self.options is not None:
+            if len(set(self.options)) != len(self.options):
+                raise ValueError("option names must be unique")
+            if self.battlefield:
+                raise ValueError("battlefield: true needs a scale issue, not options")
+            if self.values is not None and (
+                len(self.values) != len(self.options)
+                or any(a >= b for a, b in zip(self.values, self.values[1:], strict=False))
+            ):
+                raise ValueError("values must give one increasing point in [0, 1] per option")
+        elif self.values is not None:
+            raise ValueError("values only goes with options")
+        return self
+
+
+class Concession(StrictModel):
+    """How a party concedes over time (Faratin et al. 1998): ``style`` and its ``beta``."""
+
+    style: Literal["boulware", "linear", "conceder", "hardliner", "rational"] = "linear"
+    beta: uncertain(gt=0, le=100) | None = Field(
+        None, description="boulware < 1 < conceder; default 0.5 (boulware), 2 (conceder)"
+    )
+
+    @model_validator(mode="after")
+    def _beta_fits_style(self):
+        if self.beta is None:
+            return self
+        lo, hi = _support(self.beta)
+        if self.style == "boulware" and hi >= 1:
+            raise ValueError("boulware needs beta < 1")
+        if self.style == "conceder" and lo <= 1:
+            raise ValueError("conceder needs beta > 1")
+        if self.style in ("linear", "hardliner", "rational"):
+            raise ValueError(f"beta does not apply to style {self.style}")
+        return self
+
+
+def _support(value: Any) -> tuple[float, float]:
+    return (value, value) if isinstance(value, int | float) else value.support()
+
+
+class Party(StrictModel):
+    """An actor with preferences over packages (a Mesa agent in the model)."""
+
+    title: str | None = None
+    capability: uncertain(gt=0) = Field(description="power it brings to bear (relative)")
+    positions: dict[Id, Position] = Field(description="ideal point per issue, native units")
+    salience: dict[Id, uncertain(ge=0)] = Field(
+        description="how much it cares per issue (>= 0); issues left out count 0"
+    )
+    patience: uncertain(gt=0, le=1) = Field(1.0, description="discount factor per round")
+    loss: uncertain(ge=1, le=4) = Field(1.0, description="1 linear, 2 quadratic utility loss")
+    concession: Concession = Field(default_factory=Concession)
+    war_cost: uncertain(ge=0, le=1) = Field(0.0, description="utility lost per round of war")
+    optimism: uncertain() = Field(
+        0.0, description="drift it adds in its own favour, battlefield units per round"
+    )
+    learning: uncertain(ge=0, le=1) = Field(
+        0.2, description="share of the gap to the observed drift its belief closes per round"
+    )
+    horizon: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        None, description="rounds of war it weighs when valuing no deal; default rounds"
+    )
+    reservation_value: uncertain(ge=-100, le=1) | None = Field(
+        None, description="fixed utility of no deal, replacing the derived one"
+    )
+
+
+class Quota(StrictModel):
+    quota: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
+        description="capability-weighted share of parties that must accept"
+    )
+
+
+def _rule_kind(value: Any) -> str:
+    return "quota" if isinstance(value, dict | Quota) else "rule"
+
+
+Ratification = Annotated[
+    Annotated[Literal["veto", "unanimity"], Tag("rule")] | Annotated[Quota, Tag("quota")],
+    Discriminator(_rule_kind),
+]
+"""Who must accept: every veto holder, every party, or a capability-weighted quota."""
+
+
+class Mediated(StrictModel):
+    """A mediator puts one text on the table each round (DESIGN.md §3)."""
+
+    kind: Literal["mediated"] = "mediated"
+    mediator: Id | None = Field(None, description="a party id, or null for a neutral mediator")
+    mediator_bias: uncertain(ge=0, le=1) = Field(
+        0.0, description="0 neutral Nash product .. 1 the mediator's own utility"
+    )
+    candidates: Annotated[int, Field(ge=8, le=4096)] = Field(
+        64, description="candidate packages the mediator considers per round"
+    )
+    ratification: Ratification = Field(
+        "veto", description="veto (every veto holder), unanimity, or {quota: share}"
+    )
+
+
+class Alternating(StrictModel):
+    """One proposer per round, by recognition probability or a fixed order."""
+
+    kind: Literal["alternating"]
+    recognition: dict[Id, Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = None
+    order: list[Id] | None = None
+    decision: Annotated[
+        Annotated[Literal["unanimity", "majority"], Tag("rule")] | Annotated[Quota, Tag("quota")],
+        Discriminator(_rule_kind),
+    ] = "unanimity"
+    ratification: Ratification = "veto"
+
+    @model_validator(mode="after")
+    def _one_rule(self):
+        if self.recognition is not None and self.order is not None:
+            raise ValueError("give recognition or order, not both")
+        return self
+
+
+class ExpectedUtility(StrictModel):
+    """Bueno de Mesquita's expected-utility model (Scholz, Calbert & Smith 2011)."""
+
+    kind: Literal["expected_utility"]
+    q: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 1.0
+    t: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 1.0
+
+
+class Compromise(StrictModel):
+    """Stokman's one-shot compromise Σ c·s·x / Σ c·s."""
+
+    kind: Literal["compromise"]
+
+
+Protocol = Annotated[
+    Mediated | Alternating | ExpectedUtility | Compromise, Field(discriminator="kind")
+]
+
+
+class Battlefield(StrictModel):
+    """What the war does to ``battlefield: true`` issues while the parties talk."""
+
+    drift: uncertain() = Field(0.0, description="movement per round, issue units (+ toward max)")
+    volatility: uncertain(ge=0) = Field(0.0, description="sd of the movement per round")
+    effects: dict[Id, uncertain()] = Field(
+        default_factory=dict,
+        description="drift change per unit of another issue's normalised status quo",
+    )
+
+
+class Event(StrictModel):
+    """Something that may happen at the start of a round and changes parameters from then on."""
+
+    name: Id
+    title: str | None = None
+    round: Annotated[int, Field(ge=1)]
+    probability: uncertain(ge=0, le=1) = 1.0
+    set: dict[str, SetValue] = Field(
+        default_factory=dict, description="dotted parameter path: new value"
+    )
+
+
+class Scenario(StrictModel):
+    """One negotiation: issues, parties, protocol, dynamics, events, uncertainty."""
+
+    schema_version: Literal[1] = 1
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=64)]
+    title: str | None = None
+    description: str | None = None
+    extends: str | None = Field(
+        None, description="path of a base scenario this file overrides (deep merge)"
+    )
+    rounds: Annotated[int, Field(ge=1, le=10_000)]
+    round_label: str = "round"
+    issues: dict[Id, Issue] = Field(min_length=1)
+    parties: dict[Id, Party] = Field(min_length=2)
+    protocol: Protocol = Field(default_factory=Mediated)
+    battlefield: Battlefield = Field(default_factory=Battlefield)
+    events: list[Event] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _cross_check(self):
+        from sim.scenario.crosscheck import cross_check
+
+        cross_check(self)
+        return self
+
+    @property
+    def veto_holders(self) -> list[str]:
+        """Parties whose consent a deal needs: every party in any issue's veto list."""
+        named = {p for issue in self.issues.values() for p in issue.veto}
+        return [p for p in self.parties if p in named]
+
+    def horizon(self, party: str) -> int:
+        return self.parties[party].horizon or self.rounds
