@@ -1,0 +1,92 @@
+"""negsim: a negotiation scenario simulator.
+
+The Python API, for notebooks and scripts (the ``negsim`` command is a thin layer over it)::
+
+    import sim
+    scenario = sim.load_scenario("scenarios/budapest_2025.yaml",
+                                 overrides=["parties.us.salience.tomahawk=0.4"])
+    runs = sim.run(scenario, runs=4096, seed=1)        # pandas DataFrame, one row per replicate
+    story = sim.trace(scenario, replicate=17, seed=1)  # replicate 17 of that batch, round by round
+    again = sim.load_results("results/budapest")       # a results folder written with out=...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sim.errors import UserError
+from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.batch.trace import Trace
+
+__all__ = ["Scenario", "UserError", "load_results", "load_scenario", "run", "trace"]
+
+DEFAULT_RUNS = 4096
+DEFAULT_SEED = 0
+
+
+def _scenario(scenario: Scenario | str | Path, overrides: Iterable[str]) -> Scenario:
+    if isinstance(scenario, Scenario):
+        if overrides:
+            raise UserError("overrides apply to a scenario file; pass its path")
+        return scenario
+    return load_scenario(scenario, overrides)
+
+
+def run(
+    scenario: Scenario | str | Path,
+    runs: int = DEFAULT_RUNS,
+    seed: int = DEFAULT_SEED,
+    out: str | Path | None = None,
+    *,
+    overrides: Iterable[str] = (),
+    traces: bool = False,
+    force: bool = False,
+) -> pd.DataFrame:
+    """Run ``runs`` replicates of a scenario (a ``Scenario`` or a file path) with ``seed``.
+
+    Returns the ``runs`` rows as a DataFrame (one row per replicate; columns as in DESIGN.md
+    §5) and, with ``out``, writes the results folder too. The rows depend only on the
+    scenario, the seed and ``runs``.
+    """
+    from sim.batch.batch import run_batch
+
+    overrides = list(overrides)
+    source = None if isinstance(scenario, Scenario) else str(scenario)
+    return run_batch(
+        _scenario(scenario, overrides),
+        runs=runs,
+        seed=seed,
+        out=out,
+        traces=traces,
+        force=force,
+        source=source,
+        overrides=overrides,
+    )
+
+
+def trace(
+    scenario: Scenario | str | Path,
+    replicate: int,
+    seed: int = DEFAULT_SEED,
+    *,
+    overrides: Iterable[str] = (),
+) -> Trace:
+    """Replicate ``replicate`` of the batch with ``seed``, round by round, as data."""
+    from sim.batch.trace import trace_replicate
+
+    return trace_replicate(_scenario(scenario, list(overrides)), replicate, seed)
+
+
+def load_results(folder: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:
+    """The ``runs`` of a results folder as a DataFrame (refuses an incomplete batch unless
+    ``allow_incomplete``)."""
+    from sim.batch.store import load_results as load
+
+    return load(folder, allow_incomplete=allow_incomplete)

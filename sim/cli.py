@@ -72,9 +72,65 @@ def show(
     overrides: SetOption = None,
 ) -> None:
     """Show a scenario as tables: who wants what, how much they care, the compromise forecast."""
-    from sim.show import render_scenario
+    from sim.views import render_scenario
 
     render_scenario(load_scenario(scenario, overrides or ()), _console())
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file.")],
+    runs: Annotated[int, typer.Option("--runs", "-n", help="Number of replicates.")] = 4096,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the batch.")] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Results folder (default results/NAME-sSEED-nRUNS)."),
+    ] = None,
+    overrides: SetOption = None,
+    traces: Annotated[
+        bool, typer.Option("--traces", help="Also write rounds.parquet (per-round traces).")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing results folder.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run a batch of replicates and write its results folder; print a summary."""
+    from sim.batch.batch import check_request, run_batch
+    from sim.batch.store import load_results
+    from sim.views import print_summary, progress_bar
+
+    check_request(runs, seed)
+    loaded = load_scenario(scenario, overrides or ())
+    folder = out or Path("results") / f"{loaded.name}-s{seed}-n{runs}"
+    with progress_bar(runs, enabled=not quiet) as advance:
+        run_batch(
+            loaded,
+            runs=runs,
+            seed=seed,
+            out=folder,
+            traces=traces,
+            force=force,
+            collect=False,
+            source=str(scenario),
+            overrides=overrides or (),
+            on_block=advance,
+        )
+    print_summary(loaded, load_results(folder), folder, seed, _console())
+
+
+@app.command()
+def trace(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file.")],
+    replicate: Annotated[int, typer.Option("--replicate", "-j", help="Replicate number.")],
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the batch.")] = 0,
+    overrides: SetOption = None,
+) -> None:
+    """Tell one replicate of a batch round by round, exactly as the batch ran it."""
+    from sim.batch.trace import trace_replicate
+    from sim.views import tell
+
+    tell(trace_replicate(load_scenario(scenario, overrides or ()), replicate, seed), _console())
 
 
 @app.command()

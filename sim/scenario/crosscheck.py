@@ -13,9 +13,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.scenario.distributions import Choice, _Distribution, support_within
-from sim.scenario.schema import Alternating, Mediated, Scenario
+from sim.scenario.schema import Alternating, Event, Mediated, Scenario
 
 DataPath = tuple[str | int, ...]
+
+
+class KeyPath(tuple):
+    """A data path whose problem is the mapping key itself (an unknown id), not its value:
+    the loader reports it at the key's place."""
 
 
 class CrossCheckError(Exception):
@@ -55,10 +60,10 @@ def _problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
     for pid, party in parties.items():
         for iid in party.positions:
             if iid not in issues:
-                yield ("parties", pid, "positions", iid), _known(issues, "issue")
+                yield KeyPath(("parties", pid, "positions", iid)), _known(issues, "issue")
         for iid in party.salience:
             if iid not in issues:
-                yield ("parties", pid, "salience", iid), _known(issues, "issue")
+                yield KeyPath(("parties", pid, "salience", iid)), _known(issues, "issue")
         for iid, value in party.positions.items():
             if iid in issues:
                 yield from _position_problems(s, iid, value, ("parties", pid, "positions", iid))
@@ -74,14 +79,14 @@ def _problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
     if isinstance(protocol, Alternating):
         for pid in protocol.recognition or {}:
             if pid not in parties:
-                yield ("protocol", "recognition", pid), _known(parties, "party")
+                yield KeyPath(("protocol", "recognition", pid)), _known(parties, "party")
         for n, pid in enumerate(protocol.order or []):
             if pid not in parties:
                 yield ("protocol", "order", n), _known(parties, "party")
 
     for iid in s.battlefield.effects:
         if iid not in issues:
-            yield ("battlefield", "effects", iid), _known(issues, "issue")
+            yield KeyPath(("battlefield", "effects", iid)), _known(issues, "issue")
     if "battlefield" in s.model_fields_set and not any(i.battlefield for i in issues.values()):
         yield ("battlefield",), "no issue has battlefield: true, so nothing moves"
 
@@ -100,7 +105,7 @@ def _position_problems(s: Scenario, iid: str, value: Any, path: DataPath):
             for name in value.choice:
                 if name not in issue.options:
                     yield (
-                        (*path, "choice", name),
+                        KeyPath((*path, "choice", name)),
                         (f"unknown option {name!r}; options: {', '.join(issue.options)}"),
                     )
         else:
@@ -139,7 +144,7 @@ def _event_problems(s: Scenario):
             where = ("events", n, "set", target)
             if target not in settable or ".set." in target:
                 yield (
-                    where,
+                    KeyPath(where),
                     (
                         "not a parameter an event can set (parties.<id>.<field>, "
                         "parties.<id>.salience.<issue>, issues.<id>.status_quo, battlefield.*, "
@@ -154,12 +159,22 @@ def _event_problems(s: Scenario):
 
 def _set_value_problem(s: Scenario, target: str, value: Any) -> str | None:
     """Validate ``value`` for ``target`` by validating the scenario with it applied."""
+    value = value.model_dump() if hasattr(value, "model_dump") else value
+    if target.startswith("events."):  # events.<name>.probability: validate that event alone
+        event = next(e for e in s.events if e.name == target.split(".")[1])
+        try:
+            Event.model_validate({"name": event.name, "round": event.round, "probability": value})
+        except ValidationError as exc:
+            return exc.errors()[0]["msg"].removeprefix("Value error, ")
+        return None
     data = s.model_dump(exclude={"events"}, exclude_unset=False)
+    if "battlefield" not in s.model_fields_set and not target.startswith("battlefield."):
+        del data["battlefield"]  # written out, the default would claim a battlefield was set
     node = data
     *parents, last = target.split(".")
     for key in parents:
         node = node[key]
-    node[last] = value.model_dump() if hasattr(value, "model_dump") else value
+    node[last] = value
     try:
         Scenario.model_validate(data)
     except ValidationError as exc:

@@ -20,6 +20,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    field_validator,
     model_validator,
 )
 
@@ -37,11 +38,12 @@ class _Distribution(StrictModel):
         None, description="[lo, hi]: draws outside are moved to the nearest bound"
     )
 
-    @model_validator(mode="after")
-    def _clip_ordered(self):
-        if self.clip is not None and self.clip[0] > self.clip[1]:
+    @field_validator("clip")
+    @classmethod
+    def _clip_ordered(cls, clip):
+        if clip is not None and clip[0] > clip[1]:
             raise ValueError("clip must be [lo, hi] with lo <= hi")
-        return self
+        return clip
 
     def _raw_support(self) -> tuple[float, float]:
         raise NotImplementedError

@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import ValidationError
 
 from sim.errors import Place, Problem, UserError
-from sim.scenario.crosscheck import CrossCheckError
-from sim.scenario.distributions import DISTRIBUTIONS
+from sim.scenario.crosscheck import CrossCheckError, KeyPath
+from sim.scenario.distributions import DISTRIBUTIONS, value_kind
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlsource import DataPath, Document, parse_value, read_yaml
 
@@ -59,7 +60,12 @@ def validate_document(doc: Document) -> Scenario:
     except ValidationError as exc:
         raise UserError([_pydantic_problem(doc, e) for e in exc.errors()]) from None
     except CrossCheckError as exc:
-        raise UserError([Problem(doc.place(p), _dotted(p), m) for p, m in exc.problems]) from None
+        raise UserError(
+            [
+                Problem(doc.place(p, key=isinstance(p, KeyPath)), _dotted(p), m)
+                for p, m in exc.problems
+            ]
+        ) from None
 
 
 def _dotted(path: DataPath) -> str:
@@ -68,9 +74,19 @@ def _dotted(path: DataPath) -> str:
 
 def _pydantic_problem(doc: Document, error: dict) -> Problem:
     node, path, missing = doc.data, [], None
-    for segment in error["loc"]:
+    loc = error["loc"]
+    for n, segment in enumerate(loc):
         if missing is not None:
             missing.append(segment)
+        elif (
+            # A distribution's union tag, which is also the name of its main key: followed by
+            # another of its fields (clip, or an unknown one) it is the tag, not that key.
+            isinstance(node, dict)
+            and value_kind(node) == segment
+            and len(loc) > n + 1
+            and loc[n + 1] != segment
+        ):
+            continue
         elif (isinstance(node, dict) and segment in node) or (
             isinstance(node, list) and isinstance(segment, int) and segment < len(node)
         ):
@@ -84,12 +100,18 @@ def _pydantic_problem(doc: Document, error: dict) -> Problem:
     message = error["msg"].removeprefix("Value error, ")
     if kind == "missing":
         message = "required field missing"
+    elif kind == "union_tag_not_found":  # a union picked by a field (protocol.kind)
+        missing = [*(missing or ()), str(error["ctx"]["discriminator"]).strip("'")]
+        message = "required field missing"
     elif kind == "extra_forbidden":
         message = "unknown field"
     elif not isinstance(error.get("input"), dict | list) and kind not in ("uncertain_number",):
         message += f" (got {error['input']!r})"
     full = (*path, *(missing or ()))
-    place = doc.place(tuple(path), key=kind == "extra_forbidden")
+    # Unknown fields, bad ids (dict keys) and missing fields are reported at the key that
+    # names them (for a missing field: its parent's key, e.g. ``north:``).
+    at_key = kind in ("extra_forbidden", "missing", "union_tag_not_found") or "[key]" in loc
+    place = doc.place(tuple(path), key=at_key)
     return Problem(place, _dotted(full), message)
 
 
@@ -111,6 +133,9 @@ def _resolve_extends(path: Path, chain: tuple[Path, ...]) -> Document:
     base_path = path.parent / base_name
     if not base_path.is_file():
         raise UserError([Problem(doc.place(("extends",)), "extends", f"no such file: {base_path}")])
+    if base_path.resolve() in (*chain, resolved):
+        cycle = " -> ".join(str(p) for p in (*chain, resolved, base_path.resolve()))
+        raise UserError([Problem(doc.place(("extends",)), "extends", f"cycle: {cycle}")])
     base = _resolve_extends(base_path, (*chain, resolved))
     del doc.data["extends"]
     return merge(base, doc)
@@ -202,9 +227,17 @@ def apply_override(doc: Document, override: str) -> Document:
         key = _step(node, segment)
         if key is None and not (last and isinstance(node, dict)):
             where = _dotted(path) or "the scenario"
-            have = ", ".join(map(str, node)) if isinstance(node, dict) else "a list"
+            if isinstance(node, dict):
+                have = f"has: {', '.join(map(str, node))}"
+            elif isinstance(node, list):
+                names = [item.get("name") if isinstance(item, dict) else None for item in node]
+                have = "has: " + ", ".join(
+                    f"{n} ({name})" if name else str(n) for n, name in enumerate(names)
+                )
+            else:
+                have = f"it is {node!r}, not a mapping or list"
             raise UserError(
-                [Problem(origin, _dotted((*path, segment)), f"not in {where} (has: {have})")]
+                [Problem(origin, _dotted((*path, segment)), f"not in {where} ({have})")]
             )
         key = segment if key is None else key
         path = (*path, key)
@@ -240,3 +273,10 @@ def _mark(value: Any, path: DataPath, origin: Place, doc: Document) -> None:
     elif isinstance(value, list):
         for n, v in enumerate(value):
             _mark(v, (*path, n), origin, doc)
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The validated scenario as plain YAML (``extends`` and overrides already applied):
+    the resolved ``scenario.yaml`` of a results folder, which loads back to the same scenario."""
+    data = scenario.model_dump(mode="json", exclude_unset=True, exclude={"extends"})
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

@@ -180,7 +180,9 @@ def parse_yaml(text: str, file: str) -> Document:
     except yaml.YAMLError as exc:
         raise UserError([Problem(Place(file), "", f"YAML syntax: {exc}")]) from None
     except RecursionError:
-        raise UserError([Problem(Place(file), "", "YAML nesting is too deep")]) from None
+        mark = composer.get_mark()
+        place = Place(file, mark.line + 1, mark.column + 1)
+        raise UserError([Problem(place, "", f"nesting deeper than {MAX_DEPTH} levels")]) from None
     finally:
         composer.dispose()
     if root is None:
@@ -202,14 +204,26 @@ def read_yaml(path: Path) -> Document:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UserError([Problem(Place(file), "", f"not UTF-8 text (byte {exc.start})")]) from None
+        place = _byte_place(file, raw, exc.start)
+        raise UserError([Problem(place, "", f"not UTF-8 text (byte {exc.start})")]) from None
     if "\x00" in text:
-        raise UserError([Problem(Place(file), "", "not a text file (NUL byte)")])
+        place = _byte_place(file, raw, raw.index(b"\x00"))
+        raise UserError([Problem(place, "", "not a text file (NUL byte)")])
     return parse_yaml(text, file)
+
+
+def _byte_place(file: str, raw: bytes, offset: int) -> Place:
+    """The line and column (in characters) of byte ``offset`` of ``raw``."""
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    column = len(raw[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return Place(file, raw.count(b"\n", 0, offset) + 1, column)
 
 
 def parse_value(text: str, origin: str) -> Any:
     """A YAML-typed value from the command line (``--set p=v``): ``0.4``, ``null``, ``{..}``."""
     if text.strip() == "":
         return ""
-    return parse_yaml(text, origin).data
+    try:
+        return parse_yaml(text, origin).data
+    except UserError as exc:  # a place inside a one-line value would only confuse
+        raise UserError([Problem(Place(origin), p.path, p.message) for p in exc.problems]) from None

@@ -1,0 +1,1 @@
+"""Analysis of results folders: summaries (and, later, comparisons and sensitivity)."""

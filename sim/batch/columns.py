@@ -1,0 +1,91 @@
+"""Block outcomes → result columns in native units (DESIGN.md §5).
+
+``runs`` has one row per replicate; ``rounds`` (traces) one row per replicate and round it
+bargained. Option issues get their position on the [0, 1] option axis in ``outcome.<issue>``
+and the option's name in ``outcome_label.<issue>``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from sim.model.model import Outcomes
+from sim.scenario.sampling import Draws
+from sim.scenario.schema import Scenario
+from sim.scenario.units import issue_units
+
+
+def runs_table(
+    scenario: Scenario, outcomes: Outcomes, draws: Draws, first: int, count: int
+) -> pa.Table:
+    """The first ``count`` replicates of a block as ``runs`` rows numbered from ``first``."""
+    units = issue_units(scenario.issues)
+    keep = slice(0, count)
+    deal = outcomes.deal[keep]
+    columns: dict[str, pa.Array] = {
+        "replicate": pa.array(np.arange(first, first + count, dtype=np.int64)),
+        "deal": pa.array(deal),
+        "round": pa.array(outcomes.round[keep], mask=~deal),
+    }
+    for k, (iid, issue) in enumerate(units.items()):
+        columns[f"outcome.{iid}"] = pa.array(issue.to_native(outcomes.package[keep, k]))
+    for k, (iid, issue) in enumerate(units.items()):
+        if issue.is_options:
+            columns[f"outcome_label.{iid}"] = pa.array(
+                issue.labels(outcomes.package[keep, k]).astype(str)
+            )
+    for name, values in (
+        ("utility", outcomes.utility),
+        ("payoff", outcomes.payoff),
+        ("accepted", outcomes.accepted),
+    ):
+        for n, pid in enumerate(scenario.parties):
+            columns[f"{name}.{pid}"] = pa.array(values[keep, n])
+    for k, (iid, issue) in enumerate(units.items()):
+        columns[f"compromise.{iid}"] = pa.array(issue.to_native(outcomes.compromise[keep, k]))
+    for k, (iid, issue) in enumerate(units.items()):
+        if scenario.issues[iid].battlefield:
+            columns[f"battlefield.{iid}"] = pa.array(issue.to_native(outcomes.status_quo[keep, k]))
+    for name, fired in outcomes.fired.items():
+        columns[f"event.{name}"] = pa.array(fired[keep])
+    for path, values in draws.drawn.items():
+        values = values[keep]
+        columns[f"param.{path}"] = pa.array(
+            values.astype(str) if values.dtype == object else values
+        )
+    return pa.table(columns)
+
+
+def rounds_table(scenario: Scenario, records: list[dict], first: int, count: int) -> pa.Table:
+    """Per-round traces of the first ``count`` replicates of a block, numbered from ``first``."""
+    units = issue_units(scenario.issues)
+    parts = []
+    for record in records:
+        keep = record["rows"] < count
+        if not keep.any():
+            continue
+        columns = {
+            "replicate": pa.array(record["rows"][keep].astype(np.int64) + first),
+            "round": pa.array(np.full(int(keep.sum()), record["round"], dtype=np.int64)),
+        }
+        for event in scenario.events:
+            fired = record["fired"].get(event.name)
+            columns[f"event.{event.name}"] = pa.array(
+                fired[keep] if fired is not None else np.zeros(int(keep.sum()), dtype=bool)
+            )
+        for k, (iid, issue) in enumerate(units.items()):
+            columns[f"status_quo.{iid}"] = pa.array(issue.to_native(record["status_quo"][keep, k]))
+            columns[f"text.{iid}"] = pa.array(issue.to_native(record["text"][keep, k]))
+            if issue.is_options:
+                columns[f"text_label.{iid}"] = pa.array(
+                    issue.labels(record["text"][keep, k]).astype(str)
+                )
+        for name in ("reservation", "aspiration", "utility", "accepted"):
+            for n, pid in enumerate(scenario.parties):
+                columns[f"{name}.{pid}"] = pa.array(record[name][keep, n])
+        columns["deal"] = pa.array(record["deal"][keep])
+        parts.append(pa.table(columns))
+    if not parts:
+        return pa.table({})
+    return pa.concat_tables(parts).sort_by([("replicate", "ascending"), ("round", "ascending")])

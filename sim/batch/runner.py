@@ -1,0 +1,55 @@
+"""Batches: N replicates of a scenario with a seed, simulated block by block.
+
+Replicate j belongs to block ``j // BLOCK_SIZE``; each block is always simulated in full from
+its own seed sequence and the replicates past N are dropped (DESIGN.md §4). So a batch's rows
+depend only on (scenario, seed, N), and a batch of N is the first N rows of a batch of 2N.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from sim.batch.columns import rounds_table, runs_table
+from sim.model.model import NegotiationModel
+from sim.scenario.sampling import block_sequence, draw_parameters
+from sim.scenario.schema import Scenario
+
+BLOCK_SIZE = 1024
+
+
+@dataclass
+class BlockResult:
+    """The rows of one block: ``runs`` always, ``rounds`` when traces were asked for."""
+
+    block: int
+    runs: pa.Table
+    rounds: pa.Table | None = None
+
+
+def block_count(runs: int, block_size: int = BLOCK_SIZE) -> int:
+    return -(-runs // block_size)
+
+
+def simulate_block(
+    scenario: Scenario,
+    seed: int,
+    block: int,
+    runs: int,
+    *,
+    traces: bool = False,
+    block_size: int = BLOCK_SIZE,
+) -> BlockResult:
+    """Simulate block ``block`` of a batch of ``runs`` replicates with ``seed``."""
+    sequence = block_sequence(seed, block)
+    draws = draw_parameters(scenario, sequence, block_size)
+    model = NegotiationModel(scenario, draws, sequence, record_rounds=traces)
+    outcomes = model.run()
+    first = block * block_size
+    count = min(block_size, runs - first)
+    rounds = None
+    if traces:
+        records = model.datacollector.get_model_vars_dataframe()["round"].tolist()
+        rounds = rounds_table(scenario, records, first, count)
+    return BlockResult(block, runs_table(scenario, outcomes, draws, first, count), rounds)

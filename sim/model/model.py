@@ -1,0 +1,240 @@
+"""The negotiation model: one block of replicates, advanced one round per step.
+
+A round (DESIGN.md §3): events fire; the war moves the battlefield issues' status quo and every
+party learns from what it saw; each party values no deal, sets its aspiration and its demand;
+the protocol puts a text on the table; the parties respond; a ratified text is a deal and ends
+that replicate. At the last round, replicates without a deal end on the status quo.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.errors import UserError
+from sim.model import equations as eq
+from sim.model.dynamics import Battlefield
+from sim.model.events import Events
+from sim.model.party import RATIONAL, Party
+from sim.model.protocols import PROTOCOLS, Round
+from sim.model.protocols.base import ACCEPT_TOLERANCE
+from sim.model.replicates import Binding, ReplicateState
+from sim.scenario.sampling import (
+    STREAM_BATTLEFIELD,
+    STREAM_EVENTS,
+    STREAM_MESA,
+    STREAM_PROTOCOL,
+    Draws,
+    stream,
+)
+from sim.scenario.schema import Scenario
+from sim.scenario.units import issue_units
+
+
+class Outcomes:
+    """What each replicate of the block ends with (full block size, block order)."""
+
+    def __init__(self, size: int, n_issues: int, n_parties: int, event_names: list[str]):
+        self.deal = np.zeros(size, dtype=bool)
+        self.round = np.zeros(size, dtype=np.int64)  # 0: no deal
+        self.package = np.zeros((size, n_issues))
+        self.utility = np.zeros((size, n_parties))
+        self.payoff = np.zeros((size, n_parties))
+        self.accepted = np.zeros((size, n_parties), dtype=bool)
+        self.status_quo = np.zeros((size, n_issues))
+        self.compromise = np.zeros((size, n_issues))
+        self.fired = {name: np.zeros(size, dtype=bool) for name in event_names}
+
+
+class NegotiationModel(mesa.Model, ReplicateState):
+    """A block of replicates of one scenario as one Mesa model.
+
+    Parties are :class:`~sim.model.party.Party` agents whose arrays have a leading replicate
+    axis; the protocol is an object the model calls. Replicates that reach a deal are dropped
+    from every array (``rows`` maps the remaining ones to their block positions) and stop
+    changing. A single replicate is a block of one: there is no other code path.
+    """
+
+    replicate_fields = ("rows", "status_quo", "table")
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        draws: Draws,
+        block_seq: np.random.SeedSequence,
+        *,
+        record_rounds: bool = False,
+    ):
+        super().__init__(rng=stream(block_seq, STREAM_MESA))
+        self.scenario = scenario
+        self.issue_ids = list(scenario.issues)
+        self.party_ids = list(scenario.parties)
+        self.units = issue_units(scenario.issues)
+        size = len(draws.values[f"parties.{self.party_ids[0]}.capability"])
+        self.size = size
+        self.round = 0
+        self.rows = np.arange(size)
+        self.status_quo = np.zeros((size, len(self.issue_ids)))
+        self.battlefield = Battlefield(
+            self.issue_ids,
+            np.array([issue.battlefield for issue in scenario.issues.values()]),
+            np.array([units.width for units in self.units.values()]),
+            size,
+        )
+        self.parties = [Party(self, pid, n, size) for n, pid in enumerate(self.party_ids)]
+        self.events = Events(scenario.events, size)
+        kind = scenario.protocol.kind
+        if kind not in PROTOCOLS:
+            raise UserError(f"protocol {kind!r} is not available in this version of negsim")
+        self.protocol = PROTOCOLS[kind](self, scenario.protocol, stream(block_seq, STREAM_PROTOCOL))
+        self.war_rng = stream(block_seq, STREAM_BATTLEFIELD)
+        self.event_rng = stream(block_seq, STREAM_EVENTS)
+
+        self.bindings = self._bindings()
+        everyone = np.arange(size)
+        for path, values in draws.values.items():
+            self.bindings[path].assign(everyone, values)
+        if any((p.style == RATIONAL).any() for p in self.parties):
+            raise UserError(
+                "concession style 'rational' needs the alternating protocol, which is not "
+                "available in this version of negsim"
+            )
+
+        self.table = self.status_quo.copy()
+        expected = self.battlefield.expected_drift(self.status_quo)
+        for party in self.parties:
+            party.form_belief(expected, self.battlefield.scale, self.status_quo)
+        self.outcomes = Outcomes(size, len(self.issue_ids), len(self.parties), self.events.names)
+        self.outcomes.compromise[:] = eq.compromise(
+            self._stack("capability"),
+            self._stack("salience"),
+            self._stack("ideal"),
+            fallback=self.status_quo,
+        )
+        self.record_rounds = record_rounds
+        self.last_round: dict[str, np.ndarray] = {}
+        if record_rounds:
+            self.datacollector = mesa.DataCollector(
+                model_reporters={"round": lambda model: model.last_round}
+            )
+
+    def _bindings(self) -> dict[str, Binding]:
+        paths = {
+            f"issues.{iid}.status_quo": Binding(self, "status_quo", k)
+            for k, iid in enumerate(self.issue_ids)
+        }
+        for party in self.parties:
+            paths.update(party.bindings(self.issue_ids))
+        paths.update(self.battlefield.bindings())
+        paths.update(self.events.bindings())
+        paths.update(self.protocol.bindings())
+        return paths
+
+    def _stack(self, attribute: str) -> np.ndarray:
+        """One attribute of every party, parties on axis 1: (R, P) or (R, P, K)."""
+        return np.stack([getattr(p, attribute) for p in self.parties], axis=1)
+
+    def step(self) -> None:
+        """One round for every replicate still bargaining."""
+        self.round += 1
+        t, last = self.round, self.scenario.rounds
+        fired = self.events.fire(t, self.event_rng, self.bindings)
+        for name, mask in fired.items():
+            self.outcomes.fired[name][self.rows[mask]] = True
+
+        if self.battlefield.active:
+            moved = self.battlefield.advance(self.status_quo, self.war_rng)
+            observed = moved - self.status_quo
+            self.status_quo = moved
+            for party in self.parties:
+                party.learn(observed)
+
+        weights = [p.weights for p in self.parties]
+        elapsed = t / last
+        reservation = np.stack(
+            [p.reservation(self.status_quo, w) for p, w in zip(self.parties, weights, strict=True)],
+            axis=1,
+        )
+        aspiration = np.stack(
+            [p.aspiration(reservation[:, n], elapsed) for n, p in enumerate(self.parties)],
+            axis=1,
+        )
+        table_utility = np.stack(
+            [p.utility(self.table, w) for p, w in zip(self.parties, weights, strict=True)],
+            axis=1,
+        )
+        demand = np.stack(
+            [
+                p.demand(self.table, table_utility[:, n], aspiration[:, n])
+                for n, p in enumerate(self.parties)
+            ],
+            axis=1,
+        )
+        proposal = self.protocol.propose(
+            Round(t, elapsed, self.table, self.status_quo, weights, aspiration, demand)
+        )
+        accepted = proposal.utility >= aspiration - ACCEPT_TOLERANCE
+        deal = self.protocol.ratified(accepted)
+        self.table = proposal.package
+        self.outcomes.accepted[self.rows] = accepted
+        if self.record_rounds:
+            self.last_round = {
+                "round": t,
+                "rows": self.rows,
+                "fired": fired,
+                "status_quo": self.status_quo,
+                "text": proposal.package,
+                "utility": proposal.utility,
+                "reservation": reservation,
+                "aspiration": aspiration,
+                "accepted": accepted,
+                "deal": deal,
+            }
+            self.datacollector.collect(self)
+
+        if deal.any():
+            self._settle(np.flatnonzero(deal), proposal.package[deal], proposal.utility[deal])
+        if t >= last:
+            self._end_without_deal(np.flatnonzero(~deal), weights)
+        elif deal.any():
+            self.keep(np.flatnonzero(~deal))
+        self.running = t < last and len(self.rows) > 0
+
+    def _settle(self, index: np.ndarray, package: np.ndarray, utility: np.ndarray) -> None:
+        """Record deals at positions ``index`` of the current arrays."""
+        rows, out = self.rows[index], self.outcomes
+        out.deal[rows] = True
+        out.round[rows] = self.round
+        out.package[rows] = package
+        out.utility[rows] = utility
+        patience = self._stack("patience")[index]
+        out.payoff[rows] = eq.discounted(utility, patience, self.round)
+        out.status_quo[rows] = self.status_quo[index]
+
+    def _end_without_deal(self, index: np.ndarray, weights: list[np.ndarray]) -> None:
+        """At the last round: the status quo holds and every party bears its war costs."""
+        rows, out = self.rows[index], self.outcomes
+        status_quo = self.status_quo[index]
+        utility = np.stack(
+            [
+                p.utility(self.status_quo, w)[index]
+                for p, w in zip(self.parties, weights, strict=True)
+            ],
+            axis=1,
+        )
+        out.package[rows] = status_quo
+        out.status_quo[rows] = status_quo
+        out.utility[rows] = utility
+        out.payoff[rows] = utility - self._stack("war_cost")[index] * self.round
+
+    def keep(self, index: np.ndarray) -> None:
+        """Drop every replicate but those at ``index`` from the model and all its parts."""
+        super().keep(index)
+        for part in (*self.parties, self.battlefield, self.events, self.protocol):
+            part.keep(index)
+
+    def run(self) -> Outcomes:
+        """Run every round (or until every replicate has a deal); the block's outcomes."""
+        while self.running:
+            self.step()
+        return self.outcomes

@@ -1,0 +1,42 @@
+"""State with a leading replicate axis, and the parameter paths that write into it.
+
+Every object of the model that holds per-replicate arrays (parties, the battlefield, events,
+the protocol, the model itself) names them in ``replicate_fields``. When replicates reach a deal
+they are dropped from every such array at once (:meth:`ReplicateState.keep`), so later rounds
+compute only on the replicates still bargaining.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+
+class ReplicateState:
+    """Mixin for objects whose named array attributes have a leading replicate axis."""
+
+    replicate_fields: ClassVar[tuple[str, ...]] = ()
+
+    def keep(self, index: np.ndarray) -> None:
+        """Keep only the replicates at ``index`` (positions in the current arrays)."""
+        for name in self.replicate_fields:
+            setattr(self, name, getattr(self, name)[index])
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Where a parameter path lives: ``owner.attribute[:, column]`` (or the whole row)."""
+
+    owner: ReplicateState
+    attribute: str
+    column: int | None = None
+
+    def assign(self, rows: np.ndarray, values: np.ndarray) -> None:
+        """Write ``values`` for the replicates at ``rows`` (positions in the current arrays)."""
+        target = getattr(self.owner, self.attribute)
+        if self.column is None:
+            target[rows] = values
+        else:
+            target[rows, self.column] = values

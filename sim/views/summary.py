@@ -1,0 +1,80 @@
+"""The terminal summary after ``negsim run``, and its progress bar."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from sim.analysis.summary import summarize
+from sim.scenario.schema import Scenario
+from sim.scenario.units import issue_units
+
+
+@contextmanager
+def progress_bar(total: int, *, enabled: bool = True) -> Iterator[Callable[[int], None]]:
+    """A progress bar on the terminal (replicates done, rate, time left); silent when
+    disabled or when standard error is not a terminal. Yields ``advance(count)``."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda count: None
+        return
+    columns = (
+        TextColumn("replicates"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("run", total=total, rate="")
+
+        def advance(count: int) -> None:
+            progress.advance(task, count)
+            speed = progress.tasks[0].speed
+            progress.update(task, rate=f"{speed:,.0f}/s" if speed else "")
+
+        yield advance
+
+
+def print_summary(
+    scenario: Scenario, runs: pd.DataFrame, where: Path, seed: int, console: Console
+) -> None:
+    """Deal probability with its 95% interval, the median round of a deal, and per issue the
+    typical outcome with and without a deal."""
+    units = {iid: u.unit for iid, u in issue_units(scenario.issues).items()}
+    summary = summarize(runs, units)
+    label = scenario.round_label
+    low, high = summary.interval
+    console.print(
+        f"[bold]{scenario.title or scenario.name}[/bold]: {summary.runs:,} replicates, "
+        f"seed {seed} → {where}"
+    )
+    console.print(
+        f"Deal in {summary.deal_probability:.1%} of replicates "
+        f"(95% interval {low:.1%}–{high:.1%})"
+        + (
+            f"; median {label} of a deal: {summary.median_round:g}"
+            if summary.median_round is not None
+            else ""
+        )
+    )
+    table = Table(title_justify="left")
+    table.add_column("issue")
+    table.add_column(f"with a deal ({summary.deals:,})", justify="right")
+    table.add_column(f"without ({summary.runs - summary.deals:,})", justify="right")
+    for issue in summary.issues:
+        table.add_row(issue.issue, issue.with_deal, issue.without_deal)
+    console.print(table)
+    console.print("[dim]Medians (most common option on option issues).[/dim]")
