@@ -106,9 +106,9 @@ class NegotiationModel(mesa.Model, ReplicateState):
             party.form_belief(expected, self.battlefield.scale, self.status_quo)
         self.outcomes = Outcomes(size, len(self.issue_ids), len(self.parties), self.events.names)
         self.outcomes.compromise[:] = eq.compromise(
-            self._stack("capability"),
-            self._stack("salience"),
-            self._stack("ideal"),
+            self.stack("capability"),
+            self.stack("salience"),
+            self.stack("ideal"),
             fallback=self.status_quo,
         )
         self.record_rounds = record_rounds
@@ -130,7 +130,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
         paths.update(self.protocol.bindings())
         return paths
 
-    def _stack(self, attribute: str) -> np.ndarray:
+    def stack(self, attribute: str) -> np.ndarray:
         """One attribute of every party, parties on axis 1: (R, P) or (R, P, K)."""
         return np.stack([getattr(p, attribute) for p in self.parties], axis=1)
 
@@ -207,7 +207,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
         out.round[rows] = self.round
         out.package[rows] = package
         out.utility[rows] = utility
-        patience = self._stack("patience")[index]
+        patience = self.stack("patience")[index]
         out.payoff[rows] = eq.discounted(utility, patience, self.round)
         out.status_quo[rows] = self.status_quo[index]
 
@@ -225,7 +225,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
         out.package[rows] = status_quo
         out.status_quo[rows] = status_quo
         out.utility[rows] = utility
-        out.payoff[rows] = utility - self._stack("war_cost")[index] * self.round
+        out.payoff[rows] = utility - self.stack("war_cost")[index] * self.round
 
     def keep(self, index: np.ndarray) -> None:
         """Drop every replicate but those at ``index`` from the model and all its parts."""

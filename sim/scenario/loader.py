@@ -219,6 +219,9 @@ def apply_override(doc: Document, override: str) -> Document:
     segments = text_path.strip().split(".")
     if not all(segments):
         raise UserError([Problem(origin, "", "expected dotted.path=value")])
+    if len(segments) > 4 and segments[0] == "events" and segments[2] == "set":
+        # events.<name>.set.<dotted target>: the target is one key of the event's set
+        segments = [*segments[:3], ".".join(segments[3:])]
     value = parse_value(text_value, origin.file)
     out = Document(copy.deepcopy(doc.data), dict(doc.values), dict(doc.keys))
     node, path = out.data, ()
@@ -232,7 +235,7 @@ def apply_override(doc: Document, override: str) -> Document:
             elif isinstance(node, list):
                 names = [item.get("name") if isinstance(item, dict) else None for item in node]
                 have = "has: " + ", ".join(
-                    f"{n} ({name})" if name else str(n) for n, name in enumerate(names)
+                    f"{i} ({name})" if name else str(i) for i, name in enumerate(names)
                 )
             else:
                 have = f"it is {node!r}, not a mapping or list"

@@ -24,6 +24,7 @@ class IssueUnits:
     unit: str
     options: tuple[str, ...] = ()
     points: np.ndarray | None = None  # option positions in [0, 1]
+    evenly_spaced: bool = True
 
     @classmethod
     def of(cls, iid: str, issue: Issue) -> IssueUnits:
@@ -31,8 +32,9 @@ class IssueUnits:
             scale = issue.scale
             return cls(iid, scale.min, scale.max - scale.min, scale.unit)
         n = len(issue.options)
-        points = np.array(issue.values if issue.values is not None else np.linspace(0, 1, n))
-        return cls(iid, 0.0, 1.0, "", tuple(issue.options), points)
+        if issue.values is None:
+            return cls(iid, 0.0, 1.0, "", tuple(issue.options), np.linspace(0, 1, n))
+        return cls(iid, 0.0, 1.0, "", tuple(issue.options), np.array(issue.values), False)
 
     @property
     def is_options(self) -> bool:
@@ -54,9 +56,17 @@ class IssueUnits:
         return np.asarray(native_delta, dtype=float) / self.width
 
     def nearest_option(self, internal: np.ndarray) -> np.ndarray:
-        """Index of the option nearest each internal value."""
-        internal = np.asarray(internal, dtype=float)
-        return np.abs(internal[..., None] - self.points).argmin(axis=-1)
+        """Index of the option nearest each internal value (ties go to the higher option)."""
+        internal = np.asarray(internal)
+        if self.evenly_spaced:
+            last = len(self.options) - 1
+            return np.clip(np.floor(internal * last + 0.5), 0, last).astype(np.intp)
+        midpoints = (self.points[1:] + self.points[:-1]) / 2
+        return np.searchsorted(midpoints, internal, side="right")
+
+    def snap(self, internal: np.ndarray) -> np.ndarray:
+        """Internal values moved to the nearest option's point (option issues only)."""
+        return self.points[self.nearest_option(internal)]
 
     def labels(self, internal: np.ndarray) -> np.ndarray:
         """Option names of internal values (nearest option)."""

@@ -77,7 +77,7 @@ class Protocol(ReplicateState):
         """Which replicates have a deal, given each party's acceptance (R, P)."""
         deal = accepted[:, self.ratifiers].all(axis=1)
         if self.quota is not None:
-            capability = np.stack([p.capability for p in self.model.parties], axis=1)
+            capability = self.model.stack("capability")
             share = (capability * accepted).sum(axis=1) / capability.sum(axis=1)
             deal &= share >= self.quota - ACCEPT_TOLERANCE
         return deal

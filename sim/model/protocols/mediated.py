@@ -14,13 +14,15 @@ from itertools import combinations
 import numpy as np
 
 from sim.model import equations as eq
-from sim.model.protocols.base import ACCEPT_TOLERANCE, Proposal, Protocol, Round
+from sim.model.protocols.base import Proposal, Protocol, Round
 from sim.model.replicates import Binding
 
 PERTURBATION_WIDTH = 1.5
 """Perturbations reach this many spreads of the demands around the compromise."""
 MINIMUM_SPREAD = 0.02
 """Perturbations explore at least this far (model units), even when demands agree."""
+SEARCH_TOLERANCE = 1e-5
+"""Single-precision slack in the search; the verdict on the chosen text is exact."""
 ACCEPTANCE_RANK = 1e4
 """One more acceptance outranks any difference in Nash score (which lies within ±1e3)."""
 
@@ -38,13 +40,14 @@ class Mediated(Protocol):
         fixed = 2 + 2 * n_parties
         pairs = list(combinations(range(n_parties), 2))
         self.pairs = pairs[: max(0, (settings.candidates - fixed) // 3)]
+        self.pair_index = tuple(
+            np.array(side, dtype=np.int64) for side in zip(*self.pairs, strict=True)
+        )
         n_perturbations = max(0, settings.candidates - fixed - len(self.pairs))
         # Fixed directions per replicate, scaled each round by the spread of the demands: the
         # search needs no fresh randomness per round, which keeps rounds cheap.
         self.offsets = rng.uniform(-1.0, 1.0, (size, n_perturbations, n_issues))
-        self.options = [
-            (k, units.points) for k, units in enumerate(model.units.values()) if units.is_options
-        ]
+        self.options = [(k, u) for k, u in enumerate(model.units.values()) if u.is_options]
 
     def bindings(self) -> dict[str, Binding]:
         return {
@@ -52,39 +55,55 @@ class Mediated(Protocol):
             "protocol.mediator_bias": Binding(self, "mediator_bias"),
         }
 
-    def candidates(self, state: Round) -> np.ndarray:
-        """Candidate packages (R, C, K), on the issues' scales and options."""
-        parties = self.model.parties
-        capability = np.stack([p.capability for p in parties], axis=1)
-        salience = np.stack([p.salience for p in parties], axis=1)
+    def candidates(
+        self,
+        state: Round,
+        ideal: np.ndarray,
+        capability: np.ndarray,
+        salience: np.ndarray,
+        weights: np.ndarray,
+    ) -> tuple[np.ndarray, dict]:
+        """Candidate packages (R, C, K), on the issues' scales and options; and, per option
+        issue, its points and the candidates' option indices."""
         demand = state.demand
+        n_parties = demand.shape[1]
         center = eq.compromise(capability, salience, demand, fallback=state.table)
         weight = capability[..., None] * salience
-        spread = np.sqrt(
-            np.divide(
-                (weight * (demand - center[:, None, :]) ** 2).sum(axis=1),
-                weight.sum(axis=1),
-                out=np.zeros_like(center),
-                where=weight.sum(axis=1) > 0,
-            )
+        total = weight.sum(axis=1)
+        variance = np.divide(
+            (weight * (demand - center[:, None, :]) ** 2).sum(axis=1),
+            total,
+            out=np.zeros_like(center),
+            where=total > 0,
         )
-        spread = np.maximum(spread, MINIMUM_SPREAD) * PERTURBATION_WIDTH
-        ideal = np.stack([p.ideal for p in parties], axis=1)
-        parts = [center[:, None, :], demand, ideal, state.table[:, None, :]]
+        spread = np.maximum(np.sqrt(variance), MINIMUM_SPREAD) * PERTURBATION_WIDTH
+
+        size, n_perturbations, n_issues = self.offsets.shape
+        packages = np.empty((size, 2 + 2 * n_parties + len(self.pairs) + n_perturbations, n_issues))
+        packages[:, 0] = center
+        packages[:, 1 : 1 + n_parties] = demand
+        packages[:, 1 + n_parties : 1 + 2 * n_parties] = ideal
+        packages[:, 1 + 2 * n_parties] = state.table
+        start = 2 + 2 * n_parties
         if self.pairs:
-            first, second = (np.array(side) for side in zip(*self.pairs, strict=True))
-            weights = np.stack(state.weights, axis=1)
-            parts.append(
+            first, second = self.pair_index
+            np.copyto(
+                packages[:, start : start + len(self.pairs)],
                 np.where(
                     weights[:, first] >= weights[:, second], demand[:, first], demand[:, second]
-                )
+                ),
             )
-        parts.append(center[:, None, :] + self.offsets * spread[:, None, :])
-        packages = np.clip(np.concatenate(parts, axis=1), 0.0, 1.0)
-        for k, points in self.options:
-            nearest = np.abs(packages[..., k, None] - points).argmin(axis=-1)
-            packages[..., k] = points[nearest]
-        return packages
+            start += len(self.pairs)
+        perturbed = packages[:, start:]
+        np.multiply(self.offsets, spread[:, None, :], out=perturbed)
+        perturbed += center[:, None, :]
+        np.clip(packages, 0.0, 1.0, out=packages)
+        options = {}
+        for k, units in self.options:
+            index = units.nearest_option(packages[..., k])
+            packages[..., k] = units.points[index]
+            options[k] = (units.points, index)
+        return packages, options
 
     def bargaining_power(self) -> np.ndarray:
         """Weights α (R, P) of the Nash product: equal among ratifiers, with the share
@@ -100,19 +119,24 @@ class Mediated(Protocol):
         return power
 
     def propose(self, state: Round) -> Proposal:
-        packages = self.candidates(state)
-        utility = np.stack(
-            [
-                p.utility(packages, w)
-                for p, w in zip(self.model.parties, state.weights, strict=True)
-            ],
-            axis=-1,
+        model = self.model
+        ideal, capability = model.stack("ideal"), model.stack("capability")
+        weights = np.stack(state.weights, axis=1)
+        packages, options = self.candidates(
+            state, ideal, capability, model.stack("salience"), weights
         )
-        surplus = utility - state.aspiration[:, None, :]
-        accepted = (surplus >= -ACCEPT_TOLERANCE)[..., self.ratifiers].sum(axis=-1)
+        utility = eq.candidate_utility(packages, options, ideal, weights, model.stack("loss"))
+        surplus = utility - state.aspiration[:, None, :].astype(np.float32)
+        accepted = (surplus >= -SEARCH_TOLERANCE)[..., self.ratifiers].sum(axis=-1)
         score = accepted * ACCEPTANCE_RANK + eq.nash_score(
-            surplus, self.bargaining_power()[:, None, :]
+            surplus, self.bargaining_power()[:, None, :].astype(np.float32)
         )
         choice = score.argmax(axis=1)
-        rows = np.arange(len(choice))
-        return Proposal(packages[rows, choice], utility[rows, choice])
+        text = packages[np.arange(len(choice)), choice]
+        return Proposal(
+            text,
+            np.stack(
+                [p.utility(text, w) for p, w in zip(model.parties, state.weights, strict=True)],
+                axis=1,
+            ),
+        )
