@@ -65,50 +65,63 @@ def candidate_utility(
     weights: np.ndarray,
     loss: np.ndarray,
 ) -> np.ndarray:
-    """:func:`utility` of C candidate packages (R, C, K) for every party at once → (R, C, P).
+    """:func:`utility` of C candidate packages for every party at once.
 
-    The same equation, evaluated issue by issue so that no temporary outgrows (R, C, P): scale
-    issues directly, option issues by looking up each party's weighted loss at each option's
-    point (``options`` maps the issue's index to its points and the candidates' option indices
-    (R, C)). Single precision, as it ranks candidates in the mediator's search; the verdict on
-    the chosen text is computed again with :func:`utility`.
+    The same equation, laid out for speed: ``packages`` issue-major (K, R, C), the result
+    party-major (P, R, C), so every array operation runs along the long candidate axis. Scale
+    issues are evaluated directly; option issues, which take a few values each, by looking up
+    each party's weighted loss in one table over the combinations of their options (``options``
+    maps an issue's index to its option points and the candidates' option indices (R, C)).
+    Single precision: it ranks candidates in the mediator's search, and the verdict on the
+    chosen text is computed again with :func:`utility`. ``ideal`` and ``weights`` are
+    (R, P, K), ``loss`` (R, P).
     """
-    size, count, n_issues = packages.shape
-    exponent = loss[:, None, :]
-    total = np.zeros((size, count, loss.shape[1]), dtype=np.float32)
-    term = np.empty_like(total)
-    # Option issues together: one table of weighted losses over every combination of their
-    # options (while that stays small), looked up once per candidate.
-    table, code = np.zeros((size, 1, loss.shape[1])), np.zeros((size, count), dtype=np.intp)
+    n_issues, size, count = packages.shape
+    position = ideal.transpose(1, 2, 0).astype(np.float32)  # (P, K, R)
+    weight = weights.transpose(1, 2, 0).astype(np.float32)
+    exponent = loss.T[:, :, None]  # (P, R, 1)
+    total = np.zeros((loss.shape[1], size, count), dtype=np.float32)
+
+    table = np.zeros((loss.shape[1], size, 1), dtype=np.float32)
+    code = np.zeros((size, count), dtype=np.intp)
     for k, (points, index) in options.items():
-        issue_table = _raise(np.abs(points[None, :, None] - ideal[:, None, :, k]), exponent)
-        issue_table *= weights[:, None, :, k]
-        if table.shape[1] * len(points) > MAX_OPTION_COMBINATIONS:
+        issue_table = np.abs(points.astype(np.float32) - position[:, k, :, None])
+        _raise(issue_table, exponent)
+        issue_table *= weight[:, k, :, None]
+        if table.shape[2] * len(points) > MAX_OPTION_COMBINATIONS:
             total += _lookup(table, code)
-            table, code = np.zeros_like(table[:, :1]), np.zeros_like(code)
-        table = (table[:, :, None, :] + issue_table[:, None, :, :]).reshape(
-            size, -1, table.shape[2]
-        )
+            table, code = np.zeros_like(table[:, :, :1]), np.zeros_like(code)
+        combined = table[:, :, :, None] + issue_table[:, :, None, :]
+        table = combined.reshape(table.shape[0], size, -1)
         code = code * len(points) + index
-    if table.shape[1] > 1:
+    if table.shape[2] > 1:
         total += _lookup(table, code)
+
+    constant = (loss == loss[:1]).all(axis=0)
+    term = np.empty_like(total)
     for k in range(n_issues):
         if k in options:
             continue
-        np.subtract(packages[:, :, k, None], ideal[:, None, :, k], out=term, casting="same_kind")
+        np.subtract(packages[k].astype(np.float32), position[:, k, :, None], out=term)
         np.abs(term, out=term)
-        _raise(term, exponent)
-        np.multiply(term, weights[:, None, :, k], out=term, casting="same_kind")
+        if constant.all():  # each party's own loss: square or power its rows only
+            for p, value in enumerate(loss[0]):
+                if value == 2:
+                    np.multiply(term[p], term[p], out=term[p])
+                elif value != 1:
+                    np.power(term[p], value, out=term[p])
+        else:
+            _raise(term, exponent)
+        np.multiply(term, weight[:, k, :, None], out=term)
         total += term
     return np.subtract(1.0, total, out=total)
 
 
 def _lookup(table: np.ndarray, code: np.ndarray) -> np.ndarray:
-    """``table[r, code[r, c]]`` for every replicate r and candidate c → (R, C, P) float32."""
-    size, entries, n_parties = table.shape
+    """``table[p, r, code[r, c]]`` for every party p, replicate r, candidate c → (P, R, C)."""
+    n_parties, size, entries = table.shape
     flat = (np.arange(size)[:, None] * entries + code).ravel()
-    rows = np.take(table.reshape(-1, n_parties).astype(np.float32), flat, axis=0)
-    return rows.reshape((*code.shape, n_parties))
+    return np.take(table.reshape(n_parties, -1), flat, axis=1).reshape(n_parties, *code.shape)
 
 
 def discounted(value: np.ndarray, patience: np.ndarray, rounds: np.ndarray | int) -> np.ndarray:
@@ -215,13 +228,13 @@ def compromise(
 
 def nash_score(surplus: np.ndarray, bargaining_power: np.ndarray) -> np.ndarray:
     """The generalised (asymmetric) Nash product ``Σ_i α_i·log(s_i)`` of surpluses over
-    aspirations (Nash 1950; Kalai 1977 for the weights α), summed over the last axis.
+    aspirations (Nash 1950; Kalai 1977 for the weights α), summed over the first (party) axis.
 
     For a surplus below ``NASH_EPSILON`` the logarithm continues as its tangent line, so a
     candidate that leaves someone short still ranks by how short: the mediator prefers the
     text nearest to acceptance when none is accepted by all.
     """
-    positive = np.maximum(surplus, 0.0)
-    shortfall = np.minimum(surplus, 0.0)
-    score = np.log(NASH_EPSILON + positive) + shortfall / NASH_EPSILON
-    return np.einsum("...p,...p->...", score, bargaining_power)
+    score = np.log(NASH_EPSILON + np.maximum(surplus, 0.0))
+    score += np.minimum(surplus, 0.0) / NASH_EPSILON
+    score *= bargaining_power
+    return score.sum(axis=0)

@@ -70,9 +70,9 @@ class _Distribution(StrictModel):
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         values = self._raw_draw(rng, size)
-        if self.clip is not None:
-            np.clip(values, self.clip[0], self.clip[1], out=values)
-        return values
+        # Into the support: applies clip, and catches rounding at the bounds (a beta rescaled
+        # to [lo, hi], a lognormal with sd 0), so no draw can leave the range validated.
+        return np.clip(values, *self.support(), out=values)
 
 
 class NormalParams(StrictModel):

@@ -30,7 +30,11 @@ ACCEPTANCE_RANK = 1e4
 class Mediated(Protocol):
     """Settings: ``mediator`` (party or neutral), ``mediator_bias``, ``candidates``."""
 
-    replicate_fields = ("mediator", "mediator_bias", "offsets")
+    replicate_fields = ("mediator", "mediator_bias")
+
+    def keep(self, index: np.ndarray) -> None:
+        super().keep(index)
+        self.offsets = self.offsets[:, index]
 
     def __init__(self, model, settings, rng):
         super().__init__(model, settings, rng)
@@ -46,7 +50,8 @@ class Mediated(Protocol):
         n_perturbations = max(0, settings.candidates - fixed - len(self.pairs))
         # Fixed directions per replicate, scaled each round by the spread of the demands: the
         # search needs no fresh randomness per round, which keeps rounds cheap.
-        self.offsets = rng.uniform(-1.0, 1.0, (size, n_perturbations, n_issues))
+        offsets = rng.uniform(-1.0, 1.0, (size, n_perturbations, n_issues))
+        self.offsets = np.ascontiguousarray(offsets.transpose(2, 0, 1))  # (K, R, n)
         self.options = [(k, u) for k, u in enumerate(model.units.values()) if u.is_options]
 
     def bindings(self) -> dict[str, Binding]:
@@ -63,10 +68,9 @@ class Mediated(Protocol):
         salience: np.ndarray,
         weights: np.ndarray,
     ) -> tuple[np.ndarray, dict]:
-        """Candidate packages (R, C, K), on the issues' scales and options; and, per option
-        issue, its points and the candidates' option indices."""
+        """Candidate packages issue-major (K, R, C), on the issues' scales and options; and,
+        per option issue, its points and the candidates' option indices (R, C)."""
         demand = state.demand
-        n_parties = demand.shape[1]
         center = eq.compromise(capability, salience, demand, fallback=state.table)
         weight = capability[..., None] * salience
         total = weight.sum(axis=1)
@@ -78,30 +82,26 @@ class Mediated(Protocol):
         )
         spread = np.maximum(np.sqrt(variance), MINIMUM_SPREAD) * PERTURBATION_WIDTH
 
-        size, n_perturbations, n_issues = self.offsets.shape
-        packages = np.empty((size, 2 + 2 * n_parties + len(self.pairs) + n_perturbations, n_issues))
-        packages[:, 0] = center
-        packages[:, 1 : 1 + n_parties] = demand
-        packages[:, 1 + n_parties : 1 + 2 * n_parties] = ideal
-        packages[:, 1 + 2 * n_parties] = state.table
-        start = 2 + 2 * n_parties
+        n_issues, size, n_perturbations = self.offsets.shape
+        fixed = [center[:, None, :], demand, ideal, state.table[:, None, :]]
         if self.pairs:
             first, second = self.pair_index
-            np.copyto(
-                packages[:, start : start + len(self.pairs)],
+            fixed.append(
                 np.where(
                     weights[:, first] >= weights[:, second], demand[:, first], demand[:, second]
-                ),
+                )
             )
-            start += len(self.pairs)
-        perturbed = packages[:, start:]
-        np.multiply(self.offsets, spread[:, None, :], out=perturbed)
-        perturbed += center[:, None, :]
+        fixed = np.concatenate(fixed, axis=1).transpose(2, 0, 1)  # (K, R, fixed)
+        packages = np.empty((n_issues, size, fixed.shape[2] + n_perturbations))
+        packages[:, :, : fixed.shape[2]] = fixed
+        perturbed = packages[:, :, fixed.shape[2] :]
+        np.multiply(self.offsets, spread.T[:, :, None], out=perturbed)
+        perturbed += center.T[:, :, None]
         np.clip(packages, 0.0, 1.0, out=packages)
         options = {}
         for k, units in self.options:
-            index = units.nearest_option(packages[..., k])
-            packages[..., k] = units.points[index]
+            index = units.nearest_option(packages[k])
+            packages[k] = units.points[index]
             options[k] = (units.points, index)
         return packages, options
 
@@ -126,17 +126,11 @@ class Mediated(Protocol):
             state, ideal, capability, model.stack("salience"), weights
         )
         utility = eq.candidate_utility(packages, options, ideal, weights, model.stack("loss"))
-        surplus = utility - state.aspiration[:, None, :].astype(np.float32)
-        accepted = (surplus >= -SEARCH_TOLERANCE)[..., self.ratifiers].sum(axis=-1)
-        score = accepted * ACCEPTANCE_RANK + eq.nash_score(
-            surplus, self.bargaining_power()[:, None, :].astype(np.float32)
-        )
+        surplus = utility - state.aspiration.T[:, :, None].astype(np.float32)  # (P, R, C)
+        accepted = (surplus[self.ratifiers] >= -SEARCH_TOLERANCE).sum(axis=0)
+        power = self.bargaining_power().T[:, :, None].astype(np.float32)
+        score = accepted * ACCEPTANCE_RANK + eq.nash_score(surplus, power)
         choice = score.argmax(axis=1)
-        text = packages[np.arange(len(choice)), choice]
-        return Proposal(
-            text,
-            np.stack(
-                [p.utility(text, w) for p, w in zip(model.parties, state.weights, strict=True)],
-                axis=1,
-            ),
-        )
+        text = packages[:, np.arange(len(choice)), choice].T
+        utilities = [p.utility(text, w) for p, w in zip(model.parties, state.weights, strict=True)]
+        return Proposal(text, np.stack(utilities, axis=1))
