@@ -66,7 +66,8 @@ class NegotiationModel(mesa.Model, ReplicateState):
         record_rounds: bool = False,
     ):
         super().__init__(rng=stream(block_seq, STREAM_MESA))
-        self.scenario = scenario
+        # Not `self.scenario`: Mesa 3.5 reserves that name for its own Scenario objects.
+        self.negotiation = scenario
         self.issue_ids = list(scenario.issues)
         self.party_ids = list(scenario.parties)
         self.units = issue_units(scenario.issues)
@@ -137,7 +138,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
     def step(self) -> None:
         """One round for every replicate still bargaining."""
         self.round += 1
-        t, last = self.round, self.scenario.rounds
+        t, last = self.round, self.negotiation.rounds
         fired = self.events.fire(t, self.event_rng, self.bindings)
         for name, mask in fired.items():
             self.outcomes.fired[name][self.rows[mask]] = True

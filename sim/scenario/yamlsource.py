@@ -56,12 +56,28 @@ for _tag, _pattern, _first in [
 
 
 class _Composer(Reader, Scanner, Parser, Composer, _CoreResolver):
-    def __init__(self, stream: str):
+    def __init__(self, stream: str, file: str):
         Reader.__init__(self, stream)
         Scanner.__init__(self)
         Parser.__init__(self)
         Composer.__init__(self)
         _CoreResolver.__init__(self)
+        self.file = file
+        self.depth = 0
+
+    def compose_node(self, parent, index):
+        # Refuse deep nesting while parsing: the scanner's cost grows with the square of the
+        # nesting depth, so a file of many deep nests would otherwise take minutes to refuse.
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH + 1:
+                mark = self.peek_event().start_mark
+                place = Place(self.file, mark.line + 1, mark.column + 1)
+                message = f"nesting deeper than {MAX_DEPTH} levels"
+                raise UserError([Problem(place, "", message)])
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 @dataclass
@@ -169,7 +185,7 @@ class _Builder:
 
 def parse_yaml(text: str, file: str) -> Document:
     """Parse one YAML document into plain data with places; raise UserError on any problem."""
-    composer = _Composer(text)
+    composer = _Composer(text, file)
     try:
         root = composer.get_single_node()
     except yaml.MarkedYAMLError as exc:

@@ -60,7 +60,7 @@ class Protocol(ReplicateState):
         self.settings = settings
         self.rng = rng
         parties = model.party_ids
-        veto = set(model.scenario.veto_holders)
+        veto = set(model.negotiation.veto_holders)
         rule = getattr(settings, "ratification", "veto")
         everyone = rule == "unanimity" or not veto
         self.ratifiers = np.array([everyone or p in veto for p in parties])
