@@ -34,6 +34,10 @@ SetOption = Annotated[
 ]
 
 
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
 def _console() -> Console:
     return Console(highlight=False, soft_wrap=False)
 
@@ -59,8 +63,9 @@ def validate(
             problems.extend(exc.problems)
             continue
         print(
-            f"{path}: OK ({scenario.name}: {len(scenario.parties)} parties, "
-            f"{len(scenario.issues)} issues, {scenario.rounds} {scenario.round_label}s)"
+            f"{path}: OK ({scenario.name}: {_count(len(scenario.parties), 'party', 'parties')}, "
+            f"{_count(len(scenario.issues), 'issue')}, "
+            f"{_count(scenario.rounds, scenario.round_label)})"
         )
     if problems:
         raise UserError(problems)
