@@ -19,12 +19,20 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    Strict,
     Tag,
     field_validator,
     model_validator,
 )
 
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+def number(**bounds: float) -> Any:
+    """A finite float within ``bounds`` (ge, gt, le, lt). Strict: a quoted "12" is text, not a
+    number, and a boolean is not a number."""
+    return Annotated[float, Strict(), Field(allow_inf_nan=False, **bounds)]
+
+
+Finite = number()
 
 
 class StrictModel(BaseModel):
@@ -77,7 +85,7 @@ class _Distribution(StrictModel):
 
 class NormalParams(StrictModel):
     mean: Finite
-    sd: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    sd: number(ge=0)
 
 
 class Normal(_Distribution):
@@ -136,8 +144,8 @@ class Triangular(_Distribution):
 
 
 class BetaParams(StrictModel):
-    a: Annotated[float, Field(gt=0, allow_inf_nan=False)]
-    b: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    a: number(gt=0)
+    b: number(gt=0)
     lo: Finite = Field(0.0, description="the draw is rescaled from [0, 1] to [lo, hi]")
     hi: Finite = 1.0
 
@@ -164,12 +172,8 @@ class Beta(_Distribution):
 
 
 class LogNormalParams(StrictModel):
-    mean: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
-        description="mean of the value itself (not of its logarithm)"
-    )
-    sd: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
-        description="standard deviation of the value itself"
-    )
+    mean: number(gt=0) = Field(description="mean of the value itself (not of its logarithm)")
+    sd: number(ge=0) = Field(description="standard deviation of the value itself")
 
 
 class LogNormal(_Distribution):
@@ -190,7 +194,7 @@ class LogNormal(_Distribution):
 class Choice(StrictModel):
     """An uncertain option: ``{choice: {option: weight, ..}}``, weights normalised."""
 
-    choice: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(min_length=1)
+    choice: dict[str, number(ge=0)] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _some_weight(self):
@@ -295,7 +299,7 @@ def uncertain(
     A plain number must lie in the range; a distribution's support (after ``clip``) must too,
     so that no draw can leave it.
     """
-    number = Annotated[float, Field(ge=ge, gt=gt, le=le, lt=lt, allow_inf_nan=False)]
+    bounded = number(ge=ge, gt=gt, le=le, lt=lt)
 
     def check_support(value):
         if isinstance(value, _Distribution) and not support_within(value.support(), ge, gt, le, lt):
@@ -307,7 +311,7 @@ def uncertain(
         return value
 
     return Annotated[
-        _union_of({"number": number, **DISTRIBUTIONS}),
+        _union_of({"number": bounded, **DISTRIBUTIONS}),
         Discriminator(
             value_kind,
             custom_error_type="uncertain_number",

@@ -143,7 +143,8 @@ def _resolve_extends(path: Path, chain: tuple[Path, ...]) -> Document:
 
 def merge(base: Document, over: Document) -> Document:
     """Deep-merge ``over`` onto ``base``: mappings merge key by key, lists of named mappings
-    merge item by ``name`` (new names are appended), anything else is replaced."""
+    merge item by ``name`` (new names are appended), anything else is replaced — and so are
+    distributions, choices and a protocol of another kind, which stand for one value."""
     out = Document(None)
     out.data = _merge(base, (), over, (), out, ())
     return out
@@ -157,6 +158,15 @@ def _copy_subtree(src: Document, src_path: DataPath, out: Document, out_path: Da
         out.keys[out_path] = src.keys[src_path]
 
 
+def _whole(base: dict, over: dict) -> bool:
+    """Mappings that stand for one value replace each other whole: a distribution or a choice
+    (a variant's ``{normal: ..}`` must not inherit the base's ``sd`` or ``clip``), and a
+    protocol of another ``kind`` (its settings do not carry over)."""
+    if value_kind(over) not in (None, "number", "option", "null"):
+        return True
+    return "kind" in over and over.get("kind") != base.get("kind")
+
+
 def _named(items: Any) -> bool:
     return isinstance(items, list) and all(isinstance(i, dict) and "name" in i for i in items)
 
@@ -165,7 +175,7 @@ def _merge(
     base: Document, bpath: DataPath, over: Document, opath: DataPath, out: Document, path: DataPath
 ) -> Any:
     b, o = _get(base.data, bpath), _get(over.data, opath)
-    if isinstance(b, dict) and isinstance(o, dict):
+    if isinstance(b, dict) and isinstance(o, dict) and not _whole(b, o):
         out.values[path] = over.values.get(opath) or base.values.get(bpath)
         if path in over.keys or path in base.keys:
             out.keys[path] = over.keys.get(opath) or base.keys.get(bpath)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic import Discriminator, Field, Strict, StrictBool, Tag, model_validator
 
 from sim.scenario.distributions import (
     DISTRIBUTIONS,
@@ -18,6 +18,7 @@ from sim.scenario.distributions import (
     Finite,
     StrictModel,
     _union_of,
+    number,
     uncertain,
     value_kind,
 )
@@ -73,12 +74,12 @@ class Issue(StrictModel):
     options: list[Annotated[str, Field(min_length=1)]] | None = Field(
         None, min_length=2, description="ordered from one end of the issue to the other"
     )
-    values: list[Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]] | None = Field(
+    values: list[number(ge=0, le=1)] | None = Field(
         None, description="where each option lies in [0, 1]; default evenly spaced"
     )
     status_quo: Position = Field(description="what holds if there is no deal")
     veto: list[Id] = Field(default_factory=list, description="whose consent the outcome needs")
-    battlefield: bool = Field(False, description="the war moves this issue's status quo")
+    battlefield: StrictBool = Field(False, description="the war moves this issue's status quo")
 
     @model_validator(mode="after")
     def _one_kind(self):
@@ -144,7 +145,7 @@ class Party(StrictModel):
     learning: uncertain(ge=0, le=1) = Field(
         0.2, description="share of the gap to the observed drift its belief closes per round"
     )
-    horizon: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+    horizon: Annotated[int, Strict(), Field(ge=1, le=100_000)] | None = Field(
         None, description="rounds of war it weighs when valuing no deal; default rounds"
     )
     reservation_value: uncertain(ge=-100, le=1) | None = Field(
@@ -153,8 +154,9 @@ class Party(StrictModel):
 
 
 class Quota(StrictModel):
-    quota: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
-        description="capability-weighted share of parties that must accept"
+    quota: number(gt=0, le=1) = Field(
+        description="besides every veto holder, the capability-weighted share of all parties "
+        "that must accept"
     )
 
 
@@ -177,7 +179,7 @@ class Mediated(StrictModel):
     mediator_bias: uncertain(ge=0, le=1) = Field(
         0.0, description="0 neutral Nash product .. 1 the mediator's own utility"
     )
-    candidates: Annotated[int, Field(ge=8, le=4096)] = Field(
+    candidates: Annotated[int, Strict(), Field(ge=8, le=4096)] = Field(
         64, description="candidate packages the mediator considers per round"
     )
     ratification: Ratification = Field(
@@ -189,7 +191,7 @@ class Alternating(StrictModel):
     """One proposer per round, by recognition probability or a fixed order."""
 
     kind: Literal["alternating"]
-    recognition: dict[Id, Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = None
+    recognition: dict[Id, number(ge=0)] | None = None
     order: list[Id] | None = None
     decision: Annotated[
         Annotated[Literal["unanimity", "majority"], Tag("rule")] | Annotated[Quota, Tag("quota")],
@@ -208,8 +210,8 @@ class ExpectedUtility(StrictModel):
     """Bueno de Mesquita's expected-utility model (Scholz, Calbert & Smith 2011)."""
 
     kind: Literal["expected_utility"]
-    q: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 1.0
-    t: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 1.0
+    q: number(ge=0, le=1) = 1.0
+    t: number(ge=0, le=1) = 1.0
 
 
 class Compromise(StrictModel):
@@ -239,7 +241,7 @@ class Event(StrictModel):
 
     name: Id
     title: str | None = None
-    round: Annotated[int, Field(ge=1)]
+    round: Annotated[int, Strict(), Field(ge=1)]
     probability: uncertain(ge=0, le=1) = 1.0
     set: dict[str, SetValue] = Field(
         default_factory=dict, description="dotted parameter path: new value"
@@ -256,7 +258,7 @@ class Scenario(StrictModel):
     extends: str | None = Field(
         None, description="path of a base scenario this file overrides (deep merge)"
     )
-    rounds: Annotated[int, Field(ge=1, le=10_000)]
+    rounds: Annotated[int, Strict(), Field(ge=1, le=10_000)]
     round_label: str = "round"
     issues: dict[Id, Issue] = Field(min_length=1)
     parties: dict[Id, Party] = Field(min_length=2)

@@ -111,7 +111,10 @@ def render_scenario(scenario: Scenario, console: Console) -> None:
                 cells.append("—")
         positions.add_row(pid, _value(party.capability), *cells)
     console.print(positions)
-    console.print("Veto holders: " + (", ".join(scenario.veto_holders) or "none"))
+    console.print(
+        "Veto holders: "
+        + (", ".join(scenario.veto_holders) or "none named, so every party must accept a deal")
+    )
 
     if scenario.events:
         events = Table(title="Events", title_justify="left")
