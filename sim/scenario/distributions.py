@@ -180,7 +180,8 @@ class LogNormal(_Distribution):
     lognormal: LogNormalParams
 
     def _raw_support(self):
-        return (0.0, math.inf) if self.lognormal.sd > 0 else (self.lognormal.mean,) * 2
+        # Open at 0: the smallest positive float stands for the bound no draw reaches.
+        return (math.ulp(0.0), math.inf) if self.lognormal.sd > 0 else (self.lognormal.mean,) * 2
 
     def _raw_mean(self):
         return self.lognormal.mean

@@ -24,6 +24,18 @@ from sim.scenario.yamlsource import DataPath, Document, parse_value, read_yaml
 
 MAX_EXTENDS_DEPTH = 16
 
+SECTIONS = {
+    "protocol",
+    "battlefield",
+    "concession",
+    "effects",
+    "salience",
+    "positions",
+    "scale",
+    "recognition",
+}
+"""Mappings of the language that a file may leave out (defaults) and ``--set`` may create."""
+
 # Segments pydantic adds to error locations for union members; they are not document keys.
 _UNION_TAGS = {
     "number",
@@ -219,8 +231,10 @@ def _get(data: Any, path: DataPath) -> Any:
 def apply_override(doc: Document, override: str) -> Document:
     """Apply one ``dotted.path=value`` override (value typed as YAML) to a copy of ``doc``.
 
-    Every step of the path but the last must exist; list items are named by index or by their
-    ``name``. The override's own text stands as the place of the values it sets.
+    Every step of the path but the last must exist, except the language's sections
+    (``protocol``, ``battlefield``, ``concession``, ...), which are created when the file leaves
+    them to their defaults; list items are named by index or by their ``name``. The override's
+    own text stands as the place of the values it sets.
     """
     origin = Place(f"--set {override}")
     if "=" not in override:
@@ -238,6 +252,10 @@ def apply_override(doc: Document, override: str) -> Document:
     for n, segment in enumerate(segments):
         last = n == len(segments) - 1
         key = _step(node, segment)
+        if key is None and not last and isinstance(node, dict) and segment in SECTIONS:
+            node[segment] = {}
+            out.values[(*path, segment)] = out.keys[(*path, segment)] = origin
+            key = segment
         if key is None and not (last and isinstance(node, dict)):
             where = _dotted(path) or "the scenario"
             if isinstance(node, dict):

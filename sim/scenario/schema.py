@@ -220,9 +220,24 @@ class Compromise(StrictModel):
     kind: Literal["compromise"]
 
 
+def _protocol_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return value.get("kind", "mediated")
+    return getattr(value, "kind", None)
+
+
 Protocol = Annotated[
-    Mediated | Alternating | ExpectedUtility | Compromise, Field(discriminator="kind")
+    Annotated[Mediated, Tag("mediated")]
+    | Annotated[Alternating, Tag("alternating")]
+    | Annotated[ExpectedUtility, Tag("expected_utility")]
+    | Annotated[Compromise, Tag("compromise")],
+    Discriminator(
+        _protocol_kind,
+        custom_error_type="protocol_kind",
+        custom_error_message="kind: expected mediated, alternating, expected_utility or compromise",
+    ),
 ]
+"""The protocol, by ``kind`` (``mediated`` when the kind is left out)."""
 
 
 class Battlefield(StrictModel):

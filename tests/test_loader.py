@@ -1,0 +1,415 @@
+"""A corpus of broken scenario files: each a small edit of the valid tests/data/harbour.yaml,
+each asserting the exact place (line, column), dotted path and message of the problem it makes.
+
+An edit replaces whole lines of harbour.yaml by number (``None`` deletes the line, text with
+newlines inserts several). The expected column is given as a marker: the text on the reported
+line where the problem starts (its first occurrence), so the table stays readable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sim.errors import UserError
+from sim.scenario.loader import load_scenario
+
+HARBOUR = Path(__file__).parent / "data" / "harbour.yaml"
+LINES = HARBOUR.read_text().splitlines()
+
+
+@dataclass
+class Broken:
+    id: str
+    edits: dict[int, str | None]
+    line: int
+    marker: str | None  # None: column 1
+    path: str
+    message: str
+
+
+def edited(edits: dict[int, str | None]) -> list[str]:
+    lines: list[str] = []
+    for n, line in enumerate(LINES, start=1):
+        new = edits.get(n, line)
+        if new is not None:
+            lines.extend(new.split("\n"))
+    return lines
+
+
+def write(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "broken.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def problems_of(path: Path, overrides=()) -> list:
+    with pytest.raises(UserError) as exc:
+        load_scenario(path, overrides)
+    return exc.value.problems
+
+
+NORTH_POSITIONS = "    positions: {fishing_quota: 80, harbour: north_gets, border: 40}"
+SOUTH_POSITIONS = "    positions: {fishing_quota: 30, harbour: south_keeps, border: 0}"
+NORTH_SALIENCE = "    salience: {fishing_quota: 0.3, harbour: 0.9, border: 0.6}"
+EVENT = "  - {round: 4, name: storm_season, probability: 0.5, set: {%s}}"
+PROTOCOL = "protocol: {%s}"
+
+
+CASES = [
+    # --- unknown ids ---------------------------------------------------------------------------
+    Broken("veto-unknown-party", {10: "    veto: [north, west]"},
+           10, "west", "issues.fishing_quota.veto.1", "unknown party; known: north, south"),
+    Broken("positions-unknown-issue",
+           {27: "    positions: {fishing_quota: 80, harbour: north_gets, border: 40, pier: 3}"},
+           27, "pier", "parties.north.positions.pier",
+           "unknown issue; known: fishing_quota, harbour, border"),
+    Broken("salience-unknown-issue",
+           {28: "    salience: {fishing_quota: 0.3, harbour: 0.9, border: 0.6, harbor: 1}"},
+           28, "harbor", "parties.north.salience.harbor", "unknown issue"),
+    Broken("mediator-unknown-party", {5: PROTOCOL % "kind: mediated, mediator: east"},
+           5, "east", "protocol.mediator", "unknown party; known: north, south"),
+    Broken("order-unknown-party", {5: PROTOCOL % "kind: alternating, order: [north, west]"},
+           5, "west", "protocol.order.1", "unknown party"),
+    Broken("recognition-unknown-party",
+           {5: PROTOCOL % "kind: alternating, recognition: {north: 1, west: 2}"},
+           5, "west", "protocol.recognition.west", "unknown party"),
+    Broken("battlefield-effect-unknown-issue", {23: "  effects: {harbor: -0.5}"},
+           23, "harbor", "battlefield.effects.harbor", "unknown issue"),
+    Broken("event-sets-unknown-party", {38: EVENT % "parties.west.war_cost: 0.01"},
+           38, "parties.west", "events.0.set.parties.west.war_cost",
+           "not a parameter an event can set"),
+    Broken("event-sets-unknown-issue", {38: EVENT % "issues.pier.status_quo: 1"},
+           38, "issues.pier", "events.0.set.issues.pier.status_quo",
+           "not a parameter an event can set"),
+    Broken("event-sets-salience-of-unknown-issue",
+           {38: EVENT % "parties.north.salience.pier: 1"},
+           38, "parties.north.salience.pier", "events.0.set.parties.north.salience.pier",
+           "not a parameter an event can set"),
+    Broken("event-sets-a-non-parameter", {38: EVENT % "rounds: 30"},
+           38, "rounds", "events.0.set.rounds", "not a parameter an event can set"),
+    Broken("event-sets-another-events-set", {38: EVENT % "events.storm_season.set.x: 1"},
+           38, "events.", "events.0.set.events.storm_season.set.x",
+           "not a parameter an event can set"),
+    Broken("party-id-not-snake-case", {25: "  North:"},
+           25, "North", "parties.North", "should match pattern"),
+    # --- positions, status quo and options -----------------------------------------------------
+    Broken("status-quo-above-scale", {9: "    status_quo: 150"},
+           9, "150", "issues.fishing_quota.status_quo",
+           "150 is outside the scale of fishing_quota [0, 100]"),
+    Broken("position-below-scale",
+           {35: "    positions: {fishing_quota: -5, harbour: south_keeps, border: 0}"},
+           35, "-5", "parties.south.positions.fishing_quota",
+           "-5 is outside the scale of fishing_quota [0, 100]"),
+    Broken("position-distribution-leaves-scale",
+           {35: SOUTH_POSITIONS.replace("border: 0", "border: {normal: {mean: 5, sd: 1}}")},
+           35, "{normal", "parties.south.positions.border",
+           "can draw values in [-inf, inf], outside the scale of border [0, 40]"),
+    Broken("status-quo-unknown-option", {13: "    status_quo: harbour_sunk"},
+           13, "harbour_sunk", "issues.harbour.status_quo",
+           "unknown option 'harbour_sunk'; options: south_keeps, shared, north_gets"),
+    Broken("position-unknown-option", {27: NORTH_POSITIONS.replace("north_gets", "north_get")},
+           27, "north_get", "parties.north.positions.harbour", "unknown option 'north_get'"),
+    Broken("choice-unknown-option",
+           {35: SOUTH_POSITIONS.replace("south_keeps", "{choice: {south_keeps: 3, sunk: 1}}")},
+           35, "sunk", "parties.south.positions.harbour.choice.sunk",
+           "unknown option 'sunk'; options: south_keeps, shared, north_gets"),
+    Broken("status-quo-choice-unknown-option",
+           {13: "    status_quo: {choice: {south_keeps: 1, sunk: 1}}"},
+           13, "sunk", "issues.harbour.status_quo.choice.sunk", "unknown option 'sunk'"),
+    Broken("choice-all-zero-weights",
+           {35: SOUTH_POSITIONS.replace("south_keeps", "{choice: {south_keeps: 0, shared: 0}}")},
+           35, "{south_keeps", "parties.south.positions.harbour.choice",
+           "choice needs at least one positive weight"),
+    Broken("number-for-an-option-issue", {27: NORTH_POSITIONS.replace("north_gets", "0.5")},
+           27, "0.5", "parties.north.positions.harbour",
+           "expected an option of harbour: south_keeps, shared, north_gets"),
+    Broken("option-for-a-scale-issue", {9: "    status_quo: shared"},
+           9, "shared", "issues.fishing_quota.status_quo",
+           "expected a number on the scale of fishing_quota [0, 100], not an option"),
+    Broken("duplicate-option-names", {12: "    options: [south_keeps, shared, shared]"},
+           12, "options", "issues.harbour", "option names must be unique"),
+    Broken("scale-min-not-below-max", {8: '    scale: {min: 100, max: 0, unit: "% to north"}'},
+           8, "{min", "issues.fishing_quota.scale", "scale needs min < max"),
+    Broken("issue-with-scale-and-options", {19: "    battlefield: true\n    options: [a, b]"},
+           16, "scale", "issues.border", "exactly one of scale or options"),
+    # --- party parameters ----------------------------------------------------------------------
+    Broken("negative-salience",
+           {28: "    salience: {fishing_quota: 0.3, harbour: -0.9, border: 0.6}"},
+           28, "-0.9", "parties.north.salience.harbour",
+           "greater than or equal to 0 (got -0.9)"),
+    Broken("capability-zero", {26: "    capability: 0"},
+           26, "0", "parties.north.capability", "greater than 0 (got 0)"),
+    Broken("capability-negative", {26: "    capability: -1.5"},
+           26, "-1.5", "parties.north.capability", "greater than 0 (got -1.5)"),
+    Broken("patience-zero", {30: "    patience: 0"},
+           30, "0", "parties.north.patience", "greater than 0 (got 0)"),
+    Broken("patience-above-one", {30: "    patience: 1.02"},
+           30, "1.02", "parties.north.patience", "less than or equal to 1 (got 1.02)"),
+    Broken("patience-distribution-above-one", {30: "    patience: {uniform: [0.9, 1.1]}"},
+           30, "{uniform", "parties.north.patience",
+           "can draw values in [0.9, 1.1], outside the allowed range (> 0 and <= 1)"),
+    Broken("all-salience-zero",
+           {28: "    salience: {fishing_quota: 0, harbour: 0, border: 0.0}"},
+           28, "{", "parties.north.salience", "all salience is zero"),
+    Broken("salience-without-a-position",
+           {27: "    positions: {fishing_quota: 80, harbour: north_gets}"},
+           27, "{", "parties.north.positions", "needs a position on border (it has salience)"),
+    Broken("concession-beta-wrong-for-style", {31: "    concession: {style: boulware, beta: 1.5}"},
+           31, "{style", "parties.north.concession", "boulware needs beta < 1"),
+    Broken("concession-unknown-style", {31: "    concession: {style: stubborn}"},
+           31, "stubborn", "parties.north.concession.style", "(got 'stubborn')"),
+    # --- distributions -------------------------------------------------------------------------
+    Broken("distribution-support-leaves-range",
+           {32: "    war_cost: {normal: {mean: 0.01, sd: 0.01}}"},
+           32, "{normal", "parties.north.war_cost",
+           "can draw values in [-inf, inf], outside the allowed range (>= 0 and <= 1): "
+           "narrow it or add clip: [lo, hi]"),
+    Broken("capability-clip-reaching-zero",
+           {34: "    capability: {normal: {mean: 0.7, sd: 0.1}, clip: [0, 2]}"},
+           34, "{normal", "parties.south.capability",
+           "can draw values in [0, 2], outside the allowed range (> 0)"),
+    Broken("lognormal-patience-can-pass-one",
+           {30: "    patience: {lognormal: {mean: 0.9, sd: 0.1}}"},
+           30, "{lognormal", "parties.north.patience", "outside the allowed range (> 0 and <= 1)"),
+    Broken("uniform-reversed", {32: "    war_cost: {uniform: [0.004, 0.001]}"},
+           32, "[0.004", "parties.north.war_cost.uniform", "uniform must be [lo, hi]"),
+    Broken("clip-reversed", {32: "    war_cost: {uniform: [0.001, 0.004], clip: [1, 0]}"},
+           32, "[1, 0]", "parties.north.war_cost.clip", "clip must be [lo, hi] with lo <= hi"),
+    Broken("triangular-mode-outside",
+           {32: "    war_cost: {triangular: [0.001, 0.01, 0.004]}"},
+           32, "[0.001", "parties.north.war_cost.triangular", "lo <= mode <= hi"),
+    Broken("unknown-distribution", {32: "    war_cost: {unifrom: [0.001, 0.004]}"},
+           32, "{unifrom", "parties.north.war_cost",
+           "expected a number or a distribution: {normal: {mean, sd}}"),
+    Broken("two-distributions-at-once",
+           {32: "    war_cost: {uniform: [0.001, 0.004], beta: {a: 1, b: 1}}"},
+           32, "{uniform", "parties.north.war_cost", "expected a number or a distribution"),
+    Broken("distribution-unknown-field",
+           {32: "    war_cost: {uniform: [0.001, 0.004], clamp: [0, 1]}"},
+           32, "clamp", "parties.north.war_cost.clamp", "unknown field"),
+    Broken("distribution-missing-parameter", {34: "    capability: {normal: {mean: 0.7}}"},
+           34, "normal", "parties.south.capability.normal.sd", "required field missing"),
+    Broken("distribution-negative-sd",
+           {34: "    capability: {normal: {mean: 0.7, sd: -0.1}, clip: [0.1, 2]}"},
+           34, "-0.1", "parties.south.capability.normal.sd", "greater than or equal to 0"),
+    # --- missing and unknown fields ------------------------------------------------------------
+    Broken("missing-rounds", {3: None},
+           1, None, "rounds", "required field missing"),
+    Broken("missing-capability", {26: None},
+           25, "north", "parties.north.capability", "required field missing"),
+    Broken("missing-status-quo", {9: None},
+           7, "fishing_quota", "issues.fishing_quota.status_quo", "required field missing"),
+    Broken("missing-event-round", {38: "  - {name: storm_season, probability: 0.5}"},
+           38, "{name", "events.0.round", "required field missing"),
+    Broken("unknown-top-level-field", {4: "round_label: week\nround_lable: day"},
+           5, "round_lable", "round_lable", "unknown field"),
+    Broken("unknown-party-field", {29: "    optimism: 0.2\n    optimisim: 0.1"},
+           30, "optimisim", "parties.north.optimisim", "unknown field"),
+    Broken("unknown-protocol-field", {5: PROTOCOL % "kind: mediated, mediator: null, q: 1"},
+           5, "q:", "protocol.q", "unknown field"),
+    Broken("unknown-event-field",
+           {38: EVENT.replace("probability", "probabilty") % "parties.north.war_cost: 0.01"},
+           38, "probabilty", "events.0.probabilty", "unknown field"),
+    # --- wrong types ---------------------------------------------------------------------------
+    Broken("rounds-a-word", {3: "rounds: twenty"},
+           3, "twenty", "rounds", "valid integer"),
+    Broken("rounds-fractional", {3: "rounds: 20.5"},
+           3, "20.5", "rounds", "valid integer (got 20.5)"),
+    Broken("capability-a-boolean", {26: "    capability: true"},
+           26, "true", "parties.north.capability", "expected a number or a distribution"),
+    Broken("positions-a-list", {27: "    positions: [80, north_gets, 40]"},
+           27, "[80", "parties.north.positions", "valid dictionary"),
+    Broken("veto-a-string", {10: "    veto: north"},
+           10, "north", "issues.fishing_quota.veto", "valid list"),
+    Broken("protocol-unknown-kind", {5: PROTOCOL % "kind: auction"},
+           5, "{kind", "protocol", "kind: expected mediated, alternating"),
+    Broken("quota-above-one", {5: PROTOCOL % "kind: mediated, ratification: {quota: 1.5}"},
+           5, "1.5", "protocol.ratification.quota", "less than or equal to 1"),
+    Broken("schema-version-2", {1: "schema_version: 2"},
+           1, "2", "schema_version", "(got 2)"),
+    Broken("name-with-spaces", {2: "name: Harbour Dispute"},
+           2, "Harbour", "name", "should match pattern"),
+    # --- NaN and infinity ----------------------------------------------------------------------
+    Broken("salience-nan", {28: NORTH_SALIENCE.replace("0.9", ".nan")},
+           28, ".nan", "parties.north.salience.harbour", "finite number (got nan)"),
+    Broken("position-inf", {27: NORTH_POSITIONS.replace("80", ".inf")},
+           27, ".inf", "parties.north.positions.fishing_quota", "finite number (got inf)"),
+    Broken("distribution-bound-inf", {32: "    war_cost: {uniform: [0, .inf]}"},
+           32, ".inf", "parties.north.war_cost.uniform.1", "finite number"),
+    Broken("clip-nan", {34: "    capability: {normal: {mean: 0.7, sd: 0.1}, clip: [.nan, 2]}"},
+           34, ".nan", "parties.south.capability.clip.0", "finite number"),
+    # --- events --------------------------------------------------------------------------------
+    Broken("event-after-last-round",
+           {38: EVENT.replace("round: 4", "round: 21") % "parties.north.war_cost: 0.01"},
+           38, "21", "events.0.round", "after the last round (20)"),
+    Broken("event-round-zero",
+           {38: EVENT.replace("round: 4", "round: 0") % "parties.north.war_cost: 0.01"},
+           38, "0,", "events.0.round", "greater than or equal to 1"),
+    Broken("duplicate-event-names",
+           {38: LINES[37] + "\n  - {round: 6, name: storm_season, probability: 0.2}"},
+           39, "storm_season", "events.1.name", "duplicate event name 'storm_season'"),
+    Broken("event-probability-above-one",
+           {38: EVENT.replace("0.5", "1.5") % "parties.north.war_cost: 0.01"},
+           38, "1.5", "events.0.probability", "less than or equal to 1"),
+    Broken("event-sets-value-out-of-range", {38: EVENT % "parties.north.war_cost: 2"},
+           38, "2}", "events.0.set.parties.north.war_cost", "less than or equal to 1"),
+    Broken("event-sets-unknown-option", {38: EVENT % "issues.harbour.status_quo: sunk"},
+           38, "sunk", "events.0.set.issues.harbour.status_quo", "unknown option 'sunk'"),
+    Broken("event-sets-status-quo-outside-scale", {38: EVENT % "issues.border.status_quo: 50"},
+           38, "50", "events.0.set.issues.border.status_quo",
+           "50 is outside the scale of border [0, 40]"),
+    Broken("event-sets-unknown-mediator", {38: EVENT % "protocol.mediator: east"},
+           38, "east", "events.0.set.protocol.mediator", "unknown party"),
+    Broken("event-sets-distribution-leaving-range",
+           {38: EVENT % "parties.north.patience: {uniform: [0.5, 1.5]}"},
+           38, "{uniform", "events.0.set.parties.north.patience",
+           "can draw values in [0.5, 1.5]"),
+    Broken("event-sets-probability-of-an-event", {38: EVENT % "events.storm_season.probability: 2"},
+           38, "2}", "events.0.set.events.storm_season.probability", "less than or equal to 1"),
+    Broken("event-sets-a-nan", {38: EVENT % "battlefield.drift: .nan"},
+           38, ".nan", "events.0.set.battlefield.drift", "finite number"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_broken_file_reports_its_problem_at_its_place(tmp_path, case):
+    lines = edited(case.edits)
+    path = write(tmp_path, lines)
+    problems = problems_of(path)
+    assert len(problems) == 1, "\n".join(map(str, problems))
+    problem = problems[0]
+    column = 1 if case.marker is None else lines[case.line - 1].index(case.marker) + 1
+    assert problem.place.file == str(path)
+    assert (problem.place.line, problem.place.column) == (case.line, column), str(problem)
+    assert problem.path == case.path
+    assert case.message in problem.message
+    assert str(problem) == f"{path}:{case.line}:{column}: {case.path}: {problem.message}"
+
+
+def test_the_unedited_file_is_valid():
+    scenario = load_scenario(HARBOUR)
+    assert scenario.name == "harbour-dispute"
+    assert list(scenario.parties) == ["north", "south"]
+    assert list(scenario.issues) == ["fishing_quota", "harbour", "border"]
+
+
+# --- what must be accepted -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        # the distribution of "distribution-support-leaves-range", clipped into the range
+        {32: "    war_cost: {normal: {mean: 0.01, sd: 0.01}, clip: [0, 1]}"},
+        {34: "    capability: {lognormal: {mean: 0.7, sd: 0.1}, clip: [0.01, 5]}"},
+        # a lognormal never draws 0, so it fits a capability (> 0) unclipped
+        {34: "    capability: {lognormal: {mean: 0.7, sd: 0.1}}"},
+        # the protocol kind defaults to mediated
+        {5: PROTOCOL % "mediator: north"},
+        {30: "    patience: {uniform: [0.9, 1.1], clip: [0.5, 1]}"},
+        {
+            35: SOUTH_POSITIONS.replace(
+                "border: 0", "border: {normal: {mean: 5, sd: 1}, clip: [0, 40]}"
+            )
+        },
+        {30: "    patience: 1"},
+        {28: "    salience: {fishing_quota: 0.3, harbour: 0, border: 0}"},
+        {35: SOUTH_POSITIONS.replace("south_keeps", "{choice: {south_keeps: 3, shared: 1}}")},
+        {38: EVENT % "events.storm_season.probability: 0.9"},
+        {38: EVENT % "protocol.mediator: south, parties.south.salience.harbour: 0.1"},
+        {38: EVENT % "issues.harbour.status_quo: {choice: {shared: 1, north_gets: 1}}"},
+        {38: EVENT % "battlefield.drift: {normal: {mean: 0, sd: 0.1}}"},
+        {38: EVENT.replace("round: 4", "round: 20") % "parties.north.war_cost: 0.02"},
+        {5: PROTOCOL % "kind: alternating, order: [south, north]"},
+        {5: PROTOCOL % "kind: mediated, mediator: north, ratification: {quota: 0.6}"},
+    ],
+    ids=lambda e: next(iter(e.values())).strip()[:48],
+)
+def test_valid_edits_load(tmp_path, edits):
+    load_scenario(write(tmp_path, edited(edits)))
+
+
+def test_clip_makes_a_distribution_acceptable_and_bounds_its_support(tmp_path):
+    path = write(
+        tmp_path, edited({32: "    war_cost: {normal: {mean: 0.01, sd: 0.01}, clip: [0, 1]}"})
+    )
+    war_cost = load_scenario(path).parties["north"].war_cost
+    assert war_cost.support() == (0.0, 1.0)
+
+
+def test_events_in_a_scenario_without_battlefield_are_valid(tmp_path):
+    """An event's value is checked against the scenario; a scenario without a battlefield
+    section must not be told that its battlefield moves nothing."""
+    lines = edited({19: None, 20: None, 21: None, 22: None, 23: None})
+    scenario = load_scenario(write(tmp_path, lines))
+    assert scenario.events[0].set == {"parties.north.war_cost": 0.01}
+
+
+def test_a_battlefield_section_with_no_battlefield_issue_is_an_error(tmp_path):
+    problems = problems_of(write(tmp_path, edited({19: None})))
+    assert [(p.place.line, p.path) for p in problems] == [(20, "battlefield")]
+    assert "no issue has battlefield: true" in problems[0].message
+
+
+# --- several problems in one file ------------------------------------------------------------
+
+
+def test_every_field_problem_in_a_file_is_reported(tmp_path):
+    lines = edited(
+        {
+            3: "rounds: 0",
+            26: "    capability: -1",
+            28: "    salience: {fishing_quota: 0.3, harbour: -0.9, border: .nan}",
+            30: "    patience: 1.5\n    patienc: 1",
+            34: "    capability: {normal: {mean: 0.7, sd: 0.1}}",
+        }
+    )
+    problems = problems_of(write(tmp_path, lines))
+    assert sorted((p.place.line, p.path) for p in problems) == [
+        (3, "rounds"),
+        (26, "parties.north.capability"),
+        (28, "parties.north.salience.border"),
+        (28, "parties.north.salience.harbour"),
+        (30, "parties.north.patience"),
+        (31, "parties.north.patienc"),
+        (35, "parties.south.capability"),
+    ]
+
+
+def test_every_consistency_problem_in_a_file_is_reported(tmp_path):
+    lines = edited(
+        {
+            9: "    status_quo: 101",
+            14: "    veto: [north, south, east]",
+            23: "  effects: {harbor: -0.5}",
+            27: NORTH_POSITIONS.replace("north_gets", "sunk"),
+            36: "    salience: {fishing_quota: 0, harbour: 0, border: 0}",
+        }
+    )
+    problems = problems_of(write(tmp_path, lines))
+    assert sorted((p.place.line, p.path) for p in problems) == [
+        (9, "issues.fishing_quota.status_quo"),
+        (14, "issues.harbour.veto.2"),
+        (23, "battlefield.effects.harbor"),
+        (27, "parties.north.positions.harbour"),
+        (36, "parties.south.salience"),
+    ]
+
+
+def test_every_event_problem_in_a_file_is_reported(tmp_path):
+    lines = edited(
+        {
+            38: "  - {round: 30, name: storm_season, set: {parties.north.war_cost: 5}}\n"
+            "  - {round: 2, name: storm_season, set: {parties.west.war_cost: 0.1}}"
+        }
+    )
+    problems = problems_of(write(tmp_path, lines))
+    assert sorted((p.place.line, p.path) for p in problems) == [
+        (38, "events.0.round"),
+        (38, "events.0.set.parties.north.war_cost"),
+        (39, "events.1.name"),
+        (39, "events.1.set.parties.west.war_cost"),
+    ]
