@@ -97,7 +97,7 @@ class Mediated(Protocol):
         perturbed = packages[:, :, fixed.shape[2] :]
         np.multiply(self.offsets, spread.T[:, :, None], out=perturbed)
         perturbed += center.T[:, :, None]
-        np.clip(packages, 0.0, 1.0, out=packages)
+        np.clip(perturbed, 0.0, 1.0, out=perturbed)  # the other candidates lie in [0, 1] already
         options = {}
         for k, units in self.options:
             index = units.nearest_option(packages[k])
