@@ -55,7 +55,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
     changing. A single replicate is a block of one: there is no other code path.
     """
 
-    replicate_fields = ("rows", "status_quo", "table")
+    replicate_fields = ("rows", "status_quo", "table", "war_costs")
 
     def __init__(
         self,
@@ -102,6 +102,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
             )
 
         self.table = self.status_quo.copy()
+        self.war_costs = np.zeros((size, len(self.parties)))  # borne so far, per party
         expected = self.battlefield.expected_drift(self.status_quo)
         for party in self.parties:
             party.form_belief(expected, self.battlefield.scale, self.status_quo)
@@ -143,6 +144,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
         for name, mask in fired.items():
             self.outcomes.fired[name][self.rows[mask]] = True
 
+        self.war_costs += self.stack("war_cost")
         if self.battlefield.active:
             moved = self.battlefield.advance(self.status_quo, self.war_rng)
             observed = moved - self.status_quo
@@ -213,7 +215,8 @@ class NegotiationModel(mesa.Model, ReplicateState):
         out.status_quo[rows] = self.status_quo[index]
 
     def _end_without_deal(self, index: np.ndarray, weights: list[np.ndarray]) -> None:
-        """At the last round: the status quo holds and every party bears its war costs."""
+        """At the last round: the status quo holds and every party bears the war costs of
+        every round (at the rate in force in each, events included)."""
         rows, out = self.rows[index], self.outcomes
         status_quo = self.status_quo[index]
         utility = np.stack(
@@ -226,7 +229,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
         out.package[rows] = status_quo
         out.status_quo[rows] = status_quo
         out.utility[rows] = utility
-        out.payoff[rows] = utility - self.stack("war_cost")[index] * self.round
+        out.payoff[rows] = utility - self.war_costs[index]
 
     def keep(self, index: np.ndarray) -> None:
         """Drop every replicate but those at ``index`` from the model and all its parts."""

@@ -51,8 +51,10 @@ class Protocol(ReplicateState):
     """Base of every protocol: settings from the scenario, ratification, no state by default.
 
     ``ratifiers`` are the parties whose acceptance a deal needs: every veto holder (or every
-    party when no issue names one, or under ``ratification: unanimity``); a ``quota`` rule
-    further needs a capability-weighted share of all parties to accept.
+    party under ``ratification: unanimity``, or when no issue names a veto holder and there is
+    no quota); a ``quota`` rule further needs a capability-weighted share of all parties to
+    accept. ``counted`` are the parties whose acceptance a proposer courts: the ratifiers, or
+    every party under a quota.
     """
 
     def __init__(self, model: NegotiationModel, settings: Any, rng: np.random.Generator):
@@ -62,9 +64,10 @@ class Protocol(ReplicateState):
         parties = model.party_ids
         veto = set(model.negotiation.veto_holders)
         rule = getattr(settings, "ratification", "veto")
-        everyone = rule == "unanimity" or not veto
-        self.ratifiers = np.array([everyone or p in veto for p in parties])
         self.quota = None if isinstance(rule, str) else rule.quota
+        everyone = rule == "unanimity" or (not veto and self.quota is None)
+        self.ratifiers = np.array([everyone or p in veto for p in parties])
+        self.counted = np.ones(len(parties), dtype=bool) if self.quota else self.ratifiers
 
     def bindings(self) -> dict[str, Binding]:
         """Parameter paths held by the protocol (e.g. the mediator)."""

@@ -106,10 +106,10 @@ class Mediated(Protocol):
         return packages, options
 
     def bargaining_power(self) -> np.ndarray:
-        """Weights α (R, P) of the Nash product: equal among ratifiers, with the share
-        ``mediator_bias`` moved to the mediator when there is one."""
-        size, n_parties = len(self.mediator), len(self.ratifiers)
-        power = np.broadcast_to(self.ratifiers / self.ratifiers.sum(), (size, n_parties))
+        """Weights α (R, P) of the Nash product: equal among the counted parties, with the
+        share ``mediator_bias`` moved to the mediator when there is one."""
+        size, n_parties = len(self.mediator), len(self.counted)
+        power = np.broadcast_to(self.counted / self.counted.sum(), (size, n_parties))
         named = self.mediator >= 0
         if not named.any():
             return power
@@ -127,7 +127,7 @@ class Mediated(Protocol):
         )
         utility = eq.candidate_utility(packages, options, ideal, weights, model.stack("loss"))
         surplus = utility - state.aspiration.T[:, :, None].astype(np.float32)  # (P, R, C)
-        accepted = (surplus[self.ratifiers] >= -SEARCH_TOLERANCE).sum(axis=0)
+        accepted = (surplus[self.counted] >= -SEARCH_TOLERANCE).sum(axis=0)
         power = self.bargaining_power().T[:, :, None].astype(np.float32)
         score = accepted * ACCEPTANCE_RANK + eq.nash_score(surplus, power)
         choice = score.argmax(axis=1)
