@@ -39,7 +39,9 @@ def _count(n: int, singular: str, plural: str | None = None) -> str:
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    # Piped output keeps its lines whole (grep-able); tables get room for their columns.
+    piped = not sys.stdout.isatty()
+    return Console(highlight=False, soft_wrap=piped, width=120 if piped else None)
 
 
 @app.callback()

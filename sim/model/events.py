@@ -19,7 +19,12 @@ class Events(ReplicateState):
         self.events = events
         self.names = [e.name for e in events]
         self.probability = np.zeros((size, len(events)))
-        self.targets = [(e, target) for e in events for target in e.set]
+        # A style before its beta: setting a style resets beta to the style's default.
+        self.targets = [
+            (e, target)
+            for e in events
+            for target in sorted(e.set, key=lambda path: not path.endswith(".concession.style"))
+        ]
         self.values = np.zeros((size, len(self.targets)))
 
     def bindings(self) -> dict[str, Binding]:

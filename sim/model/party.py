@@ -9,13 +9,14 @@ import numpy as np
 
 from sim.model import equations as eq
 from sim.model.replicates import Binding, ReplicateState
-from sim.scenario.schema import CONCESSION_STYLES
+from sim.scenario.schema import CONCESSION_STYLES, DEFAULT_BETA
 
 if TYPE_CHECKING:
     from sim.model.model import NegotiationModel
 
 HARDLINER = CONCESSION_STYLES.index("hardliner")
 RATIONAL = CONCESSION_STYLES.index("rational")
+DEFAULT_BETAS = np.array([DEFAULT_BETA[style] for style in CONCESSION_STYLES])
 _SCALARS = (
     "capability",
     "patience",
@@ -71,7 +72,7 @@ class Party(mesa.Agent, ReplicateState):
         base = f"parties.{self.party_id}"
         paths = {f"{base}.{name}": Binding(self, name) for name in _SCALARS}
         paths[f"{base}.optimism"] = _OptimismBinding(self, "optimism")
-        paths[f"{base}.concession.style"] = Binding(self, "style")
+        paths[f"{base}.concession.style"] = _StyleBinding(self, "style")
         paths[f"{base}.concession.beta"] = Binding(self, "beta")
         for k, iid in enumerate(issue_ids):
             paths[f"{base}.positions.{iid}"] = Binding(self, "ideal", k)
@@ -118,3 +119,12 @@ class _OptimismBinding(Binding):
         change = values - party.optimism[rows]
         party.belief[rows] += change[:, None] * party.leaning[rows]
         super().assign(rows, values)
+
+
+class _StyleBinding(Binding):
+    """A concession style set by an event brings its default beta (an event that also sets
+    ``concession.beta`` applies it after the style)."""
+
+    def assign(self, rows: np.ndarray, values: np.ndarray) -> None:
+        super().assign(rows, values)
+        self.owner.beta[rows] = DEFAULT_BETAS[self.owner.style[rows]]

@@ -152,13 +152,16 @@ def _event_problems(s: Scenario):
                     ),
                 )
                 continue
-            message = _set_value_problem(s, target, value)
+            message = _set_value_problem(s, target, value, event.set)
             if message:
                 yield where, message
 
 
-def _set_value_problem(s: Scenario, target: str, value: Any) -> str | None:
-    """Validate ``value`` for ``target`` by validating the scenario with it applied."""
+def _set_value_problem(s: Scenario, target: str, value: Any, sets: dict[str, Any]) -> str | None:
+    """Validate ``value`` for ``target`` by validating the scenario with it applied.
+
+    A concession style and its beta go together: a new style brings its default beta unless the
+    same event sets one (as the engine applies them)."""
     value = value.model_dump() if hasattr(value, "model_dump") else value
     if target.startswith("events."):  # events.<name>.probability: validate that event alone
         event = next(e for e in s.events if e.name == target.split(".")[1])
@@ -170,11 +173,17 @@ def _set_value_problem(s: Scenario, target: str, value: Any) -> str | None:
     data = s.model_dump(exclude={"events"}, exclude_unset=False)
     if "battlefield" not in s.model_fields_set and not target.startswith("battlefield."):
         del data["battlefield"]  # written out, the default would claim a battlefield was set
-    node = data
-    *parents, last = target.split(".")
-    for key in parents:
-        node = node[key]
-    node[last] = value
+    changes = {target: value}
+    if target.endswith((".concession.style", ".concession.beta")):
+        style, beta = (f"{target.rsplit('.', 1)[0]}.{name}" for name in ("style", "beta"))
+        if style in sets:
+            changes = {style: sets[style], beta: sets.get(beta)}
+    for path, change in changes.items():
+        node = data
+        *parents, last = path.split(".")
+        for key in parents:
+            node = node[key]
+        node[last] = change.model_dump() if hasattr(change, "model_dump") else change
     try:
         Scenario.model_validate(data)
     except ValidationError as exc:
