@@ -226,15 +226,31 @@ def compromise(
     )
 
 
-def nash_score(surplus: np.ndarray, bargaining_power: np.ndarray) -> np.ndarray:
-    """The generalised (asymmetric) Nash product ``Σ_i α_i·log(s_i)`` of surpluses over
-    aspirations (Nash 1950; Kalai 1977 for the weights α), summed over the first (party) axis.
+def nash_score(
+    surplus: np.ndarray, counted: np.ndarray, mediator: np.ndarray, bias: np.ndarray
+) -> np.ndarray:
+    """The generalised (asymmetric) Nash product of surpluses over aspirations, in logs:
+    ``Σ_i α_i·φ(s_i)`` (Nash 1950; Kalai 1977 for the weights α).
 
-    For a surplus below ``NASH_EPSILON`` the logarithm continues as its tangent line, so a
-    candidate that leaves someone short still ranks by how short: the mediator prefers the
-    text nearest to acceptance when none is accepted by all.
+    ``surplus`` is (P, R, C). The weights are equal, ``(1 − b)/n``, over the n ``counted``
+    parties, with the share ``b = bias`` (R,) moved to the ``mediator`` (R,; -1 for none).
+    ``φ(s) = log(ε + s)`` for s ≥ 0 and continues as its tangent line ``log ε + s/ε`` below 0,
+    so a candidate that leaves someone short still ranks by how short: the mediator prefers the
+    text nearest to acceptance when none is accepted by all. Computed as one logarithm of a
+    product per candidate rather than one per party.
     """
-    score = np.log(NASH_EPSILON + np.maximum(surplus, 0.0))
-    score += np.minimum(surplus, 0.0) / NASH_EPSILON
-    score *= bargaining_power
-    return score.sum(axis=0)
+    parties = np.flatnonzero(counted)
+    product = np.ones(surplus.shape[1:])
+    shortfall = np.zeros(surplus.shape[1:], dtype=surplus.dtype)
+    for p in parties:
+        product *= NASH_EPSILON + np.maximum(surplus[p], 0.0)
+        shortfall += np.minimum(surplus[p], 0.0)
+    named = mediator >= 0
+    share = np.where(named, 1.0 - bias, 1.0) / len(parties)
+    score = (np.log(product) + shortfall / NASH_EPSILON) * share[:, None]
+    if named.any():
+        rows = np.flatnonzero(named)
+        own = surplus[mediator[rows], rows]
+        own = np.log(NASH_EPSILON + np.maximum(own, 0.0)) + np.minimum(own, 0.0) / NASH_EPSILON
+        score[rows] += bias[rows, None] * own
+    return score

@@ -105,19 +105,6 @@ class Mediated(Protocol):
             options[k] = (units.points, index)
         return packages, options
 
-    def bargaining_power(self) -> np.ndarray:
-        """Weights α (R, P) of the Nash product: equal among the counted parties, with the
-        share ``mediator_bias`` moved to the mediator when there is one."""
-        size, n_parties = len(self.mediator), len(self.counted)
-        power = np.broadcast_to(self.counted / self.counted.sum(), (size, n_parties))
-        named = self.mediator >= 0
-        if not named.any():
-            return power
-        bias = np.where(named, self.mediator_bias, 0.0)
-        power = power * (1.0 - bias)[:, None]
-        power[named, self.mediator[named]] += bias[named]
-        return power
-
     def propose(self, state: Round) -> Proposal:
         model = self.model
         ideal, capability = model.stack("ideal"), model.stack("capability")
@@ -128,8 +115,8 @@ class Mediated(Protocol):
         utility = eq.candidate_utility(packages, options, ideal, weights, model.stack("loss"))
         surplus = utility - state.aspiration.T[:, :, None].astype(np.float32)  # (P, R, C)
         accepted = (surplus[self.counted] >= -SEARCH_TOLERANCE).sum(axis=0)
-        power = self.bargaining_power().T[:, :, None].astype(np.float32)
-        score = accepted * ACCEPTANCE_RANK + eq.nash_score(surplus, power)
+        score = eq.nash_score(surplus, self.counted, self.mediator, self.mediator_bias)
+        score += accepted * ACCEPTANCE_RANK
         choice = score.argmax(axis=1)
         text = packages[:, np.arange(len(choice)), choice].T
         utilities = [p.utility(text, w) for p, w in zip(model.parties, state.weights, strict=True)]
