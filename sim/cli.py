@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from sim.analysis.commands import register as register_analysis
 from sim.errors import UserError
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
+from sim.views.console import terminal
 
 app = typer.Typer(
     name="negsim",
@@ -36,12 +37,6 @@ SetOption = Annotated[
 
 def _count(n: int, singular: str, plural: str | None = None) -> str:
     return f"{n} {singular if n == 1 else plural or singular + 's'}"
-
-
-def _console() -> Console:
-    # Piped output keeps its lines whole (grep-able); tables get room for their columns.
-    piped = not sys.stdout.isatty()
-    return Console(highlight=False, soft_wrap=piped, width=120 if piped else None)
 
 
 @app.callback()
@@ -81,7 +76,7 @@ def show(
     """Show a scenario as tables: who wants what, how much they care, the compromise forecast."""
     from sim.views import render_scenario
 
-    render_scenario(load_scenario(scenario, overrides or ()), _console())
+    render_scenario(load_scenario(scenario, overrides or ()), terminal())
 
 
 @app.command()
@@ -123,7 +118,7 @@ def run(
             overrides=overrides or (),
             on_block=advance,
         )
-    print_summary(loaded, load_results(folder), folder, seed, _console())
+    print_summary(loaded, load_results(folder), folder, seed, terminal())
 
 
 @app.command()
@@ -137,7 +132,7 @@ def trace(
     from sim.batch.trace import trace_replicate
     from sim.views import tell
 
-    tell(trace_replicate(load_scenario(scenario, overrides or ()), replicate, seed), _console())
+    tell(trace_replicate(load_scenario(scenario, overrides or ()), replicate, seed), terminal())
 
 
 @app.command()
@@ -147,6 +142,9 @@ def schema() -> None:
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "negsim scenario"
     print(json.dumps(document, indent=2))
+
+
+register_analysis(app)
 
 
 def main(argv: list[str] | None = None) -> int:
