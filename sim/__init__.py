@@ -48,12 +48,19 @@ def run(
     overrides: Iterable[str] = (),
     traces: bool = False,
     force: bool = False,
+    resume: bool = False,
+    workers: int | None = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> pd.DataFrame:
     """Run ``runs`` replicates of a scenario (a ``Scenario`` or a file path) with ``seed``.
 
     Returns the ``runs`` rows as a DataFrame (one row per replicate; columns as in DESIGN.md
-    §5) and, with ``out``, writes the results folder too. The rows depend only on the
-    scenario, the seed and ``runs``.
+    §5) and, with ``out``, writes the results folder too (``resume`` finishes an interrupted
+    one, ``force`` replaces one). The rows depend only on the scenario, the seed and ``runs``:
+    not on ``workers`` (local processes; 1 runs in this process — more need the usual
+    ``if __name__ == "__main__":`` guard in a script) or ``executor`` (``"dask"``, on the
+    cluster at ``scheduler`` or a local one).
     """
     from sim.batch.batch import run_batch
 
@@ -66,6 +73,10 @@ def run(
         out=out,
         traces=traces,
         force=force,
+        resume=resume,
+        workers=workers,
+        executor=executor,
+        scheduler=scheduler,
         source=source,
         overrides=overrides,
     )

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from sim.analysis.commands import register as register_analysis
-from sim.errors import UserError
+from sim.errors import BatchInterrupted, BlockFailed, UserError
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
 from sim.views.console import terminal
@@ -95,11 +95,25 @@ def run(
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing results folder.")
     ] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Finish an interrupted batch in --out.")
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-w", help="Worker processes (default: all cores; 1: none)."),
+    ] = None,
+    executor: Annotated[
+        str, typer.Option("--executor", help="local (processes on this machine) or dask.")
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Address of a Dask scheduler, e.g. tcp://host:8786."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a batch of replicates and write its results folder; print a summary."""
     from sim.batch.batch import check_request, run_batch
-    from sim.batch.store import load_results
+    from sim.batch.store import load_results, runs_columns
     from sim.views import print_summary, progress_bar
 
     check_request(runs, seed)
@@ -113,12 +127,21 @@ def run(
             out=folder,
             traces=traces,
             force=force,
+            resume=resume,
             collect=False,
+            workers=workers,
+            executor=executor,
+            scheduler=scheduler,
             source=str(scenario),
             overrides=overrides or (),
             on_block=advance,
         )
-    print_summary(loaded, load_results(folder), folder, seed, terminal())
+    wanted = [
+        name
+        for name in runs_columns(folder)
+        if name in ("deal", "round") or name.startswith(("outcome.", "outcome_label."))
+    ]
+    print_summary(loaded, load_results(folder, columns=wanted), folder, seed, terminal())
 
 
 @app.command()
@@ -164,6 +187,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("negsim: interrupted", file=sys.stderr)
         return 130
+    except BatchInterrupted as exc:
+        print(f"negsim: {exc}", file=sys.stderr)
+        return 130
+    except BlockFailed as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"negsim: a block failed: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         return 0
     except Exception as exc:  # an internal fault: one line, the traceback only on request

@@ -47,3 +47,11 @@ class UserError(Exception):
             problems = [Problem(None, "", problems)]
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class BatchInterrupted(Exception):
+    """A batch stopped by Ctrl-C or SIGTERM; its finished blocks are kept (exit status 130)."""
+
+
+class BlockFailed(Exception):
+    """A block of a batch raised; the message names the scenario, block and replicates."""

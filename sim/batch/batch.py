@@ -1,11 +1,20 @@
-"""Run a batch: every block of a scenario, streamed to a results folder as it finishes."""
+"""Run a batch: hand its blocks to an executor and store each as it finishes.
+
+At most a few blocks per worker are in flight, so memory is bounded by them, not by N. Ctrl-C
+(SIGINT) or SIGTERM stops the batch: pending blocks are cancelled, finished ones stay on disk,
+and the folder is marked incomplete for ``--resume``.
+"""
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import hashlib
 import platform
+import signal
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -14,18 +23,10 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from sim.batch.runner import BLOCK_SIZE, block_count, simulate_block
-from sim.batch.store import (
-    ROUNDS,
-    RUNS,
-    SCENARIO,
-    TableStream,
-    prepare_folder,
-    to_frame,
-    write_atomic,
-    write_manifest,
-)
-from sim.errors import UserError
+from sim.batch.executors import available_cores, open_executor
+from sim.batch.runner import BLOCK_SIZE, BlockResult, block_count, simulate_block
+from sim.batch.store import SCENARIO, ResultsFolder, load_results, to_frame, write_atomic
+from sim.errors import BatchInterrupted, BlockFailed, UserError
 from sim.scenario.loader import dump_scenario
 from sim.scenario.schema import Scenario
 
@@ -83,6 +84,23 @@ def check_request(runs: int, seed: int) -> None:
         raise UserError(f"--seed: expected a whole number from 0 to 2**63-1, got {seed}")
 
 
+@contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while the batch runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_batch(
     scenario: Scenario,
     *,
@@ -91,56 +109,119 @@ def run_batch(
     out: str | Path | None = None,
     traces: bool = False,
     force: bool = False,
+    resume: bool = False,
     collect: bool = True,
+    workers: int | None = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
     source: str | None = None,
     overrides: Sequence[str] = (),
     on_block: Callable[[int], None] | None = None,
 ) -> pd.DataFrame | None:
     """Simulate ``runs`` replicates of ``scenario`` with ``seed``.
 
-    With ``out``, the results folder is written as blocks finish. With ``collect``, the
-    ``runs`` rows are returned as a DataFrame; ``on_block(count)`` reports progress.
+    With ``out``, the results folder is written as blocks finish (``resume`` finishes an
+    interrupted one, ``force`` replaces an existing one). The blocks run on ``executor``
+    (``local`` with ``workers`` processes, ``1`` for this process; or ``dask``, on the cluster
+    at ``scheduler`` or a local one). With ``collect``, the ``runs`` rows are returned as a
+    DataFrame; ``on_block(count)`` reports progress in replicates.
     """
     check_request(runs, seed)
-    folder = Path(out) if out is not None else None
-    runs_stream = rounds_stream = None
+    if resume and out is None:
+        raise UserError("--resume needs the results folder (--out)")
+    folder = ResultsFolder(out) if out is not None else None
+    blocks = list(range(block_count(runs)))
+    done: set[int] = set()
+    manifest = None
     if folder is not None:
-        prepare_folder(folder, force=force)
         text = dump_scenario(scenario)
-        write_atomic(folder / SCENARIO, text)
         manifest = manifest_for(
             scenario, text, seed=seed, runs=runs, traces=traces, source=source, overrides=overrides
         )
-        write_manifest(folder, manifest)
-        runs_stream = TableStream(folder / RUNS)
-        rounds_stream = TableStream(folder / ROUNDS) if traces else None
-    tables = []
+        if resume and folder.manifest() is not None:
+            previous = folder.check_resumable(manifest)
+            if previous.get("status") == "complete":  # nothing left to do
+                return load_results(folder.path) if collect else None
+            manifest["started"] = previous.get("started", manifest["started"])
+            done = folder.finished_blocks() & set(blocks)
+        else:
+            folder.create(force=force)
+            write_atomic(folder.path / SCENARIO, text)
+        manifest["blocks_done"] = len(done)
+        folder.write_manifest(manifest)
+    tables: dict[int, pa.Table] = {}
+    if collect:
+        tables.update({block: folder.read_block(block) for block in done})
+    if on_block is not None and done:
+        on_block(sum(min(BLOCK_SIZE, runs - b * BLOCK_SIZE) for b in done))
+
+    def store(result: BlockResult) -> None:
+        if folder is not None:
+            folder.write_block(result.block, result.runs, result.rounds)
+            done.add(result.block)
+            manifest["blocks_done"] = len(done)
+            folder.write_manifest(manifest)
+        if collect:
+            tables[result.block] = result.runs
+        if on_block is not None:
+            on_block(result.runs.num_rows)
+
     clock = time.perf_counter()
-    try:
-        for block in range(block_count(runs)):
-            result = simulate_block(scenario, seed, block, runs, traces=traces)
-            if collect:
-                tables.append(result.runs)
-            if runs_stream is not None:
-                runs_stream.write(result.runs)
-                if rounds_stream is not None and result.rounds.num_rows:
-                    rounds_stream.write(result.rounds)
-            if on_block is not None:
-                on_block(result.runs.num_rows)
-    except BaseException:
-        for stream in (runs_stream, rounds_stream):
-            if stream is not None:
-                stream.abort()
-        raise
+    todo = [b for b in blocks if b not in done]
+    if executor == "local" and scheduler is None:  # no more processes than blocks to run
+        workers = max(1, min(workers or available_cores(), len(todo)))
+    with open_executor(executor, workers, scheduler) as pool, _stop_on_sigterm():
+        pending: dict[cf.Future, int] = {}
+        try:
+            for block in todo:
+                pending[
+                    pool.executor.submit(simulate_block, scenario, seed, block, runs, traces=traces)
+                ] = block
+                if len(pending) >= pool.capacity:
+                    _drain(pending, scenario, store, until=pool.capacity - 1)
+            _drain(pending, scenario, store, until=0)
+        except KeyboardInterrupt:
+            for future in pending:
+                future.cancel()
+            raise BatchInterrupted(
+                f"interrupted: {len(done)} of {len(blocks)} blocks done"
+                + (f"; finish with --resume --out {folder.path}" if folder else "")
+            ) from None
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+
     if folder is not None:
-        runs_stream.close()
-        if rounds_stream is not None:
-            rounds_stream.close()
+        folder.assemble(blocks, traces)
         manifest.update(
             status="complete",
-            blocks_done=manifest["blocks"],
             finished=datetime.now(UTC).isoformat(timespec="seconds"),
             elapsed_seconds=round(time.perf_counter() - clock, 3),
         )
-        write_manifest(folder, manifest)
-    return to_frame(pa.concat_tables(tables)) if collect else None
+        folder.write_manifest(manifest)
+    if not collect:
+        return None
+    return to_frame(pa.concat_tables([tables[block] for block in blocks]))
+
+
+def _drain(
+    pending: dict[cf.Future, int],
+    scenario: Scenario,
+    store: Callable[[BlockResult], None],
+    until: int,
+) -> None:
+    """Store finished blocks until at most ``until`` are still pending."""
+    while len(pending) > until:
+        finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+        for future in finished:
+            block = pending.pop(future)
+            try:
+                result = future.result()
+            except Exception as exc:
+                first = block * BLOCK_SIZE
+                raise BlockFailed(
+                    f"scenario {scenario.name}, block {block} (replicates {first}–"
+                    f"{first + BLOCK_SIZE - 1}): {type(exc).__name__}: {exc}"
+                ) from exc
+            store(result)

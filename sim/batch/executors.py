@@ -1,0 +1,119 @@
+"""Where blocks run: in this process, a local process pool, or a Dask cluster.
+
+Every choice is a ``concurrent.futures.Executor``, so the batch runner has one code path. Dask
+is optional (``pip install 'negsim[dask]'``): ``Client(address).get_executor()`` for an existing
+cluster, or a ``LocalCluster`` on this machine.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sim.errors import UserError
+
+EXECUTORS = ("local", "dask")
+
+
+def available_cores() -> int:
+    """Cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class InProcess(cf.Executor):
+    """Runs each task at once, in this process (``--workers 1``): same interface, no pool."""
+
+    def submit(self, fn, /, *args, **kwargs) -> cf.Future:
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # the runner reports it with the block it belongs to
+            future.set_exception(exc)
+        return future
+
+
+def _ignore_interrupts() -> None:
+    """Worker processes leave Ctrl-C to the main process, which stops the batch cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@dataclass
+class Workers:
+    """An open executor and how many blocks it can usefully hold at once."""
+
+    executor: cf.Executor
+    capacity: int
+    description: str
+
+
+@contextmanager
+def open_executor(
+    kind: str = "local", workers: int | None = None, scheduler: str | None = None
+) -> Iterator[Workers]:
+    """Open the executor a batch runs on; close it (and any cluster it started) on exit."""
+    if workers is not None and workers < 1:
+        raise UserError(f"--workers: expected a whole number >= 1, got {workers}")
+    if kind == "local":
+        if scheduler is not None:
+            raise UserError("--scheduler goes with --executor dask")
+        count = workers or available_cores()
+        if count == 1:
+            yield Workers(InProcess(), 1, "in this process")
+            return
+        # spawn, not fork: the main process may hold Arrow's thread pools
+        context = multiprocessing.get_context("spawn")
+        pool = cf.ProcessPoolExecutor(count, mp_context=context, initializer=_ignore_interrupts)
+        try:
+            yield Workers(pool, 2 * count, f"{count} local processes")
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return
+    if kind != "dask":
+        raise UserError(f"--executor: expected one of {', '.join(EXECUTORS)}, got {kind!r}")
+    with _dask_client(workers, scheduler) as (client, description):
+        threads = sum(client.nthreads().values()) or 1
+        executor = client.get_executor(pure=False)
+        try:
+            yield Workers(executor, 2 * threads, description)
+        finally:
+            executor.shutdown(wait=False)
+
+
+@contextmanager
+def _dask_client(workers: int | None, scheduler: str | None):
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise UserError("--executor dask needs Dask: pip install 'negsim[dask]'") from None
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise UserError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        try:
+            yield client, f"the Dask cluster at {scheduler}"
+        finally:
+            client.close()
+        return
+    cluster = LocalCluster(
+        n_workers=workers or available_cores(),
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    client = Client(cluster)
+    try:
+        yield client, f"a local Dask cluster of {len(cluster.workers)} workers"
+    finally:
+        client.close()
+        cluster.close()

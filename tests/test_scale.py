@@ -1,0 +1,335 @@
+"""Batches at scale: executors, identical bytes whatever ran them, interrupts and resume."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sim
+from sim.batch.store import BLOCKS, RUNS
+from sim.cli import main
+from sim.errors import UserError
+
+HARBOUR = Path(__file__).parent / "data" / "harbour.yaml"
+NEGSIM = [sys.executable, "-c", "import sys; from sim.cli import main; sys.exit(main())"]
+
+
+def negsim(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([*NEGSIM, *args], capture_output=True, text=True, timeout=120, **kwargs)
+
+
+def run_bytes(folder: Path) -> bytes:
+    return (folder / RUNS).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    """An uninterrupted batch of 3 blocks and a bit, in this process."""
+    folder = tmp_path_factory.mktemp("reference") / "batch"
+    assert (
+        main(
+            [
+                "run",
+                str(HARBOUR),
+                "-n",
+                "3100",
+                "--seed",
+                "8",
+                "--out",
+                str(folder),
+                "--workers",
+                "1",
+                "--traces",
+                "-q",
+            ]
+        )
+        == 0
+    )
+    return folder
+
+
+def test_two_local_workers_write_the_same_bytes_as_one(reference, tmp_path):
+    folder = tmp_path / "two"
+    assert (
+        main(
+            [
+                "run",
+                str(HARBOUR),
+                "-n",
+                "3100",
+                "--seed",
+                "8",
+                "--out",
+                str(folder),
+                "--workers",
+                "2",
+                "--traces",
+                "-q",
+            ]
+        )
+        == 0
+    )
+    assert run_bytes(folder) == run_bytes(reference)
+    assert (folder / "rounds.parquet").read_bytes() == (reference / "rounds.parquet").read_bytes()
+    assert not (folder / BLOCKS).exists()
+
+
+def test_a_local_dask_cluster_writes_the_same_bytes(reference, tmp_path):
+    pytest.importorskip("distributed")
+    folder = tmp_path / "dask"
+    assert (
+        main(
+            [
+                "run",
+                str(HARBOUR),
+                "-n",
+                "3100",
+                "--seed",
+                "8",
+                "--out",
+                str(folder),
+                "--executor",
+                "dask",
+                "--workers",
+                "2",
+                "--traces",
+                "-q",
+            ]
+        )
+        == 0
+    )
+    assert run_bytes(folder) == run_bytes(reference)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_dask_scheduler_and_worker_started_apart_run_the_batch(reference, tmp_path):
+    """Exactly the README's recipe, on loopback: `dask scheduler`, `dask worker`, then
+    `negsim run --executor dask --scheduler tcp://...`."""
+    pytest.importorskip("distributed")
+    dask = Path(sys.executable).parent / "dask"
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    host, port = address.removeprefix("tcp://").split(":")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    with open(logs / "scheduler", "w") as scheduler_log, open(logs / "worker", "w") as worker_log:
+        scheduler = subprocess.Popen(
+            [dask, "scheduler", "--host", host, "--port", port, "--no-dashboard"],
+            stdout=subprocess.DEVNULL,
+            stderr=scheduler_log,
+        )
+        worker = subprocess.Popen(
+            [dask, "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
+            stdout=subprocess.DEVNULL,
+            stderr=worker_log,
+        )
+        try:
+            from distributed import Client
+
+            with Client(address, timeout="30s") as client:
+                client.wait_for_workers(1, timeout=60)
+            folder = tmp_path / "cluster"
+            done = negsim(
+                "run",
+                str(HARBOUR),
+                "-n",
+                "3100",
+                "--seed",
+                "8",
+                "--out",
+                str(folder),
+                "--executor",
+                "dask",
+                "--scheduler",
+                address,
+                "--traces",
+                "-q",
+            )
+            assert done.returncode == 0, done.stderr
+            assert run_bytes(folder) == run_bytes(reference)
+        finally:
+            for process in (worker, scheduler):
+                process.terminate()
+            for process in (worker, scheduler):
+                process.wait(timeout=30)
+
+
+def test_dask_without_the_extra_is_one_clear_line(tmp_path):
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "distributed.py").write_text("raise ImportError('no distributed here')\n")
+    env = {**os.environ, "PYTHONPATH": f"{shim}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    done = negsim(
+        "run",
+        str(HARBOUR),
+        "-n",
+        "10",
+        "--out",
+        str(tmp_path / "x"),
+        "--executor",
+        "dask",
+        "-q",
+        env=env,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == "--executor dask needs Dask: pip install 'negsim[dask]'"
+
+
+FLAGSHIP = Path(__file__).parent.parent / "scenarios" / "budapest_2025.yaml"
+BIG = ["run", str(FLAGSHIP), "-n", "10240", "--seed", "8", "--traces", "-q"]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("uninterrupted") / "batch"
+    assert main([*BIG, "--out", str(folder), "--workers", "2"]) == 0
+    return folder
+
+
+def _interrupt(tmp_path: Path, how: signal.Signals, workers: str) -> Path:
+    """Start a real batch of ten blocks, stop it with ``how`` once two are on disk."""
+    folder = tmp_path / f"interrupted-{how.name}"
+    process = subprocess.Popen(
+        [*NEGSIM, *BIG, "--out", str(folder), "--workers", workers],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    blocks = folder / BLOCKS
+    try:
+        while process.poll() is None and len(list(blocks.glob("runs-*.parquet"))) < 2:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=0.02)
+        assert process.poll() is None, "the batch ended before it could be interrupted"
+        process.send_signal(how)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert "--resume" in stderr
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("how", "workers"), [(signal.SIGINT, "2"), (signal.SIGTERM, "1")], ids=["SIGINT", "SIGTERM"]
+)
+def test_an_interrupted_batch_keeps_its_blocks_and_resumes_to_the_same_bytes(
+    uninterrupted, tmp_path, how, workers
+):
+    folder = _interrupt(tmp_path, how, workers)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete"
+    assert not (folder / RUNS).exists()
+    assert 0 < manifest["blocks_done"] < manifest["blocks"]
+    with pytest.raises(UserError, match="incomplete"):
+        sim.load_results(folder)
+    partial = sim.load_results(folder, allow_incomplete=True)
+    assert len(partial) >= 2 * 1024 and partial["replicate"].is_unique
+
+    assert main([*BIG, "--out", str(folder), "--workers", "2", "--resume"]) == 0
+    assert run_bytes(folder) == run_bytes(uninterrupted)
+    assert (folder / "rounds.parquet").read_bytes() == (
+        uninterrupted / "rounds.parquet"
+    ).read_bytes()
+    assert json.loads((folder / "manifest.json").read_text())["status"] == "complete"
+    resumed = sim.load_results(folder).set_index("replicate")
+    pd.testing.assert_frame_equal(resumed.loc[partial["replicate"]], partial.set_index("replicate"))
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (["--seed", "9"], "seed"),
+        (["-n", "3000"], "runs"),
+        (["--set", "parties.north.capability=2"], "scenario"),
+    ],
+)
+def test_resume_refuses_another_batch(reference, tmp_path, capsys, change, named):
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    for name in ("manifest.json", "scenario.yaml"):
+        (folder / name).write_bytes((reference / name).read_bytes())
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "status": "incomplete"}))
+    args = [
+        "run",
+        str(HARBOUR),
+        "-n",
+        "3100",
+        "--seed",
+        "8",
+        "--traces",
+        "--out",
+        str(folder),
+        "--resume",
+        "-q",
+        *change,
+    ]
+    assert main(args) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "--resume needs the same batch" in lines[0] and named in lines[0]
+
+
+def test_an_existing_folder_is_refused_without_force_or_resume(reference, capsys):
+    before = run_bytes(reference)
+    assert (
+        main(["run", str(HARBOUR), "-n", "3100", "--seed", "8", "--out", str(reference), "-q"]) == 2
+    )
+    message = capsys.readouterr().err.strip()
+    assert "already holds results" in message and "--resume" in message and "--force" in message
+    assert run_bytes(reference) == before
+
+
+def test_resuming_a_complete_batch_changes_nothing(reference):
+    before = run_bytes(reference)
+    frame = sim.run(HARBOUR, runs=3100, seed=8, out=reference, traces=True, resume=True)
+    assert run_bytes(reference) == before
+    pd.testing.assert_frame_equal(frame, sim.load_results(reference))
+
+
+def test_a_block_that_raises_names_scenario_block_and_replicates(tmp_path, monkeypatch, capsys):
+    from sim.batch import batch
+
+    def failing(scenario, seed, block, runs, traces=False):
+        if block == 1:
+            raise ValueError("boom")
+        return original(scenario, seed, block, runs, traces=traces)
+
+    original = batch.simulate_block
+    monkeypatch.setattr(batch, "simulate_block", failing)
+    folder = tmp_path / "failing"
+    assert (
+        main(["run", str(HARBOUR), "-n", "3000", "--out", str(folder), "--workers", "1", "-q"]) == 1
+    )
+    message = capsys.readouterr().err.strip()
+    assert message == (
+        "negsim: a block failed: scenario harbour-dispute, block 1 (replicates 1024–2047): "
+        "ValueError: boom"
+    )
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete" and manifest["blocks_done"] == 1
+
+
+def test_the_api_gives_the_same_rows_whatever_the_workers(tmp_path):
+    one = sim.run(HARBOUR, runs=2100, seed=4)
+    two = sim.run(HARBOUR, runs=2100, seed=4, workers=2)
+    pd.testing.assert_frame_equal(one, two)
+
+
+def test_no_progress_bar_when_not_a_terminal(tmp_path, capsys):
+    assert main(["run", str(HARBOUR), "-n", "100", "--out", str(tmp_path / "q")]) == 0
+    captured = capsys.readouterr()
+    assert "replicates" in captured.out and captured.err == ""
