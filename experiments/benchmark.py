@@ -1,16 +1,24 @@
-"""Speed of the engine: the flagship scenario as ensembles vs one replicate at a time.
+"""Speed and memory of the engine on the flagship scenario.
 
 Runs N replicates of ``scenarios/budapest_2025.yaml`` in blocks (the way batches run), then a
 sample of replicates as blocks of one (the way a per-replicate model would run), and prints
-replicates per second for both and their ratio. A benchmark, not a test: numbers depend on the
-machine and on what else it is doing.
+replicates per second for both and their ratio. ``--scale`` times whole ``negsim run``
+batches with 1 and 2 local workers; ``--memory`` measures the peak memory of a batch at two
+sizes (it should stay flat in N). A benchmark, not a test: numbers depend on the machine and on
+what else it is doing.
 
     python experiments/benchmark.py [--runs 10000] [--single 200]
+    python experiments/benchmark.py --scale [--scale-runs 100000]
+    python experiments/benchmark.py --memory [--memory-runs 100000 1000000]
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,13 +45,60 @@ def single_rate(scenario: sim.Scenario, sample: int, seed: int) -> float:
     return sample / (time.perf_counter() - start)
 
 
+def batch(scenario: Path, runs: int, workers: int) -> tuple[float, float]:
+    """Seconds and peak memory (MiB, the largest process) of one ``negsim run``, in a fresh
+    process so the peak is this batch's own."""
+    with tempfile.TemporaryDirectory() as folder:
+        command = [
+            sys.executable,
+            "-c",
+            "import sys; from sim.cli import main; sys.exit(main())",
+            "run",
+            str(scenario),
+            "--runs",
+            str(runs),
+            "--out",
+            f"{folder}/out",
+            "--workers",
+            str(workers),
+            "--quiet",
+        ]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        seconds = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10_000, help="replicates as ensembles")
     parser.add_argument("--single", type=int, default=200, help="replicates run one at a time")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scenario", type=Path, default=FLAGSHIP)
+    parser.add_argument("--scale", action="store_true", help="1 vs 2 workers, whole batches")
+    parser.add_argument("--scale-runs", type=int, default=100_000)
+    parser.add_argument("--memory", action="store_true", help="peak memory at two sizes")
+    parser.add_argument("--memory-runs", type=int, nargs="+", default=[100_000, 1_000_000])
     args = parser.parse_args()
+
+    if args.scale:
+        one, _ = batch(args.scenario, args.scale_runs, 1)
+        two, _ = batch(args.scenario, args.scale_runs, 2)
+        print(
+            f"negsim run, N = {args.scale_runs:,}: 1 worker {args.scale_runs / one:,.0f}/s, "
+            f"2 workers {args.scale_runs / two:,.0f}/s, speed-up {one / two:.2f}x"
+        )
+        return
+    if args.memory:
+        for runs in args.memory_runs:
+            seconds, peak = batch(args.scenario, runs, 2)
+            print(
+                f"negsim run, N = {runs:,}, 2 workers: peak {peak:,.0f} MiB "
+                f"(largest process), {seconds:,.0f} s"
+            )
+        return
 
     scenario = sim.load_scenario(args.scenario)
     ensemble = ensemble_rate(scenario, args.runs, args.seed)
