@@ -27,57 +27,25 @@ def negsim(*args: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([*NEGSIM, *args], capture_output=True, text=True, timeout=120, **kwargs)
 
 
+SMALL = ["run", str(HARBOUR), "-n", "3100", "--seed", "8", "--traces", "-q"]
+"""A batch of three blocks and a bit."""
+
+
 def run_bytes(folder: Path) -> bytes:
     return (folder / RUNS).read_bytes()
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> Path:
-    """An uninterrupted batch of 3 blocks and a bit, in this process."""
+    """The batch run in this process."""
     folder = tmp_path_factory.mktemp("reference") / "batch"
-    assert (
-        main(
-            [
-                "run",
-                str(HARBOUR),
-                "-n",
-                "3100",
-                "--seed",
-                "8",
-                "--out",
-                str(folder),
-                "--workers",
-                "1",
-                "--traces",
-                "-q",
-            ]
-        )
-        == 0
-    )
+    assert main([*SMALL, "--out", str(folder), "--workers", "1"]) == 0
     return folder
 
 
 def test_two_local_workers_write_the_same_bytes_as_one(reference, tmp_path):
     folder = tmp_path / "two"
-    assert (
-        main(
-            [
-                "run",
-                str(HARBOUR),
-                "-n",
-                "3100",
-                "--seed",
-                "8",
-                "--out",
-                str(folder),
-                "--workers",
-                "2",
-                "--traces",
-                "-q",
-            ]
-        )
-        == 0
-    )
+    assert main([*SMALL, "--out", str(folder), "--workers", "2"]) == 0
     assert run_bytes(folder) == run_bytes(reference)
     assert (folder / "rounds.parquet").read_bytes() == (reference / "rounds.parquet").read_bytes()
     assert not (folder / BLOCKS).exists()
@@ -86,27 +54,7 @@ def test_two_local_workers_write_the_same_bytes_as_one(reference, tmp_path):
 def test_a_local_dask_cluster_writes_the_same_bytes(reference, tmp_path):
     pytest.importorskip("distributed")
     folder = tmp_path / "dask"
-    assert (
-        main(
-            [
-                "run",
-                str(HARBOUR),
-                "-n",
-                "3100",
-                "--seed",
-                "8",
-                "--out",
-                str(folder),
-                "--executor",
-                "dask",
-                "--workers",
-                "2",
-                "--traces",
-                "-q",
-            ]
-        )
-        == 0
-    )
+    assert main([*SMALL, "--out", str(folder), "--executor", "dask", "--workers", "2"]) == 0
     assert run_bytes(folder) == run_bytes(reference)
 
 
@@ -143,20 +91,7 @@ def test_a_dask_scheduler_and_worker_started_apart_run_the_batch(reference, tmp_
                 client.wait_for_workers(1, timeout=60)
             folder = tmp_path / "cluster"
             done = negsim(
-                "run",
-                str(HARBOUR),
-                "-n",
-                "3100",
-                "--seed",
-                "8",
-                "--out",
-                str(folder),
-                "--executor",
-                "dask",
-                "--scheduler",
-                address,
-                "--traces",
-                "-q",
+                *SMALL, "--out", str(folder), "--executor", "dask", "--scheduler", address
             )
             assert done.returncode == 0, done.stderr
             assert run_bytes(folder) == run_bytes(reference)
@@ -264,20 +199,7 @@ def test_resume_refuses_another_batch(reference, tmp_path, capsys, change, named
         (folder / name).write_bytes((reference / name).read_bytes())
     manifest = json.loads((folder / "manifest.json").read_text())
     (folder / "manifest.json").write_text(json.dumps({**manifest, "status": "incomplete"}))
-    args = [
-        "run",
-        str(HARBOUR),
-        "-n",
-        "3100",
-        "--seed",
-        "8",
-        "--traces",
-        "--out",
-        str(folder),
-        "--resume",
-        "-q",
-        *change,
-    ]
+    args = [*SMALL, "--out", str(folder), "--resume", *change]  # the last --seed/-n wins
     assert main(args) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "--resume needs the same batch" in lines[0] and named in lines[0]
@@ -285,9 +207,7 @@ def test_resume_refuses_another_batch(reference, tmp_path, capsys, change, named
 
 def test_an_existing_folder_is_refused_without_force_or_resume(reference, capsys):
     before = run_bytes(reference)
-    assert (
-        main(["run", str(HARBOUR), "-n", "3100", "--seed", "8", "--out", str(reference), "-q"]) == 2
-    )
+    assert main([*SMALL, "--out", str(reference)]) == 2
     message = capsys.readouterr().err.strip()
     assert "already holds results" in message and "--resume" in message and "--force" in message
     assert run_bytes(reference) == before
@@ -311,9 +231,7 @@ def test_a_block_that_raises_names_scenario_block_and_replicates(tmp_path, monke
     original = batch.simulate_block
     monkeypatch.setattr(batch, "simulate_block", failing)
     folder = tmp_path / "failing"
-    assert (
-        main(["run", str(HARBOUR), "-n", "3000", "--out", str(folder), "--workers", "1", "-q"]) == 1
-    )
+    assert main([*SMALL, "--out", str(folder), "--workers", "1"]) == 1
     message = capsys.readouterr().err.strip()
     assert message == (
         "negsim: a block failed: scenario harbour-dispute, block 1 (replicates 1024–2047): "
@@ -321,6 +239,7 @@ def test_a_block_that_raises_names_scenario_block_and_replicates(tmp_path, monke
     )
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["status"] == "incomplete" and manifest["blocks_done"] == 1
+    assert sorted(p.name for p in (folder / BLOCKS).glob("runs-*")) == ["runs-000000.parquet"]
 
 
 def test_the_api_gives_the_same_rows_whatever_the_workers(tmp_path):
