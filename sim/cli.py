@@ -113,7 +113,6 @@ def run(
 ) -> None:
     """Run a batch of replicates and write its results folder; print a summary."""
     from sim.batch.batch import check_request, run_batch
-    from sim.batch.store import load_results, runs_columns
     from sim.views import print_summary, progress_bar
 
     check_request(runs, seed)
@@ -136,12 +135,7 @@ def run(
             overrides=overrides or (),
             on_block=advance,
         )
-    wanted = [
-        name
-        for name in runs_columns(folder)
-        if name in ("deal", "round") or name.startswith(("outcome.", "outcome_label."))
-    ]
-    print_summary(loaded, load_results(folder, columns=wanted), folder, seed, terminal())
+    print_summary(loaded, folder, seed, terminal())
 
 
 @app.command()

@@ -1,10 +1,18 @@
-"""The short summary printed after a batch: how likely a deal is, when, and on what terms."""
+"""The short summary printed after a batch: how likely a deal is, when, and on what terms.
+
+It is tallied chunk by chunk, so a batch of millions of replicates is summarised from its file
+without holding more than a float per replicate and issue.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from sim.analysis.statistics import wilson_interval
 
@@ -26,48 +34,89 @@ class BatchSummary:
     issues: list[IssueSummary]
 
 
-def _typical(values: pd.Series, labels: pd.Series | None, unit: str) -> str:
-    if values.empty:
-        return "—"
-    if labels is not None:
-        share = labels.value_counts(normalize=True)
-        return f"{share.index[0]} ({share.iloc[0]:.0%})"
-    return f"{values.median():,.4g} {unit}".strip()
+def summary_columns(names: list[str]) -> list[str]:
+    """The ``runs`` columns a summary reads."""
+    return [
+        n for n in names if n in ("deal", "round") or n.startswith(("outcome.", "outcome_label."))
+    ]
+
+
+@dataclass
+class _Tally:
+    """Running counts of a batch's outcomes, split by deal and no deal."""
+
+    runs: int = 0
+    deals: int = 0
+    rounds: Counter = field(default_factory=Counter)
+    values: dict[tuple[str, bool], list[np.ndarray]] = field(default_factory=dict)
+    labels: dict[tuple[str, bool], Counter] = field(default_factory=dict)
+    issues: list[str] = field(default_factory=list)  # in column order
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        deal = chunk["deal"].to_numpy(dtype=bool)
+        self.runs += len(deal)
+        self.deals += int(deal.sum())
+        self.rounds.update(chunk.loc[deal, "round"].astype(int).tolist())
+        for column in chunk.columns:
+            if not column.startswith("outcome."):
+                continue
+            issue = column.removeprefix("outcome.")
+            if issue not in self.issues:
+                self.issues.append(issue)
+            label = f"outcome_label.{issue}"
+            for flag in (True, False):
+                rows = deal == flag
+                if label in chunk:
+                    names, counts = np.unique(chunk[label].to_numpy()[rows], return_counts=True)
+                    tally = self.labels.setdefault((issue, flag), Counter())
+                    tally.update(dict(zip(names.tolist(), counts.tolist(), strict=True)))
+                else:
+                    part = chunk[column].to_numpy(dtype=np.float32)[rows]
+                    self.values.setdefault((issue, flag), []).append(part)
+
+    def _typical(self, issue: str, flag: bool, unit: str) -> str:
+        if (issue, flag) in self.labels:
+            tally = self.labels[(issue, flag)]
+            if not tally:
+                return "—"
+            name, count = tally.most_common(1)[0]
+            return f"{name} ({count / sum(tally.values()):.0%})"
+        values = np.concatenate(self.values.get((issue, flag), [np.zeros(0, np.float32)]))
+        if not len(values):
+            return "—"
+        return f"{float(np.median(values)):,.4g} {unit}".strip()
+
+    def result(self, units: dict[str, str]) -> BatchSummary:
+        rounds = np.repeat(list(self.rounds), list(self.rounds.values()))
+        return BatchSummary(
+            runs=self.runs,
+            deals=self.deals,
+            deal_probability=self.deals / self.runs if self.runs else 0.0,
+            interval=wilson_interval(self.deals, self.runs),
+            median_round=float(np.median(rounds)) if self.deals else None,
+            issues=[
+                IssueSummary(
+                    issue,
+                    self._typical(issue, True, units.get(issue, "")),
+                    self._typical(issue, False, units.get(issue, "")),
+                )
+                for issue in self.issues
+            ],
+        )
 
 
 def summarize(runs: pd.DataFrame, units: dict[str, str] | None = None) -> BatchSummary:
     """Summarise a batch's ``runs`` rows; ``units`` maps issue ids to their unit names."""
-    units = units or {}
-    deal = runs["deal"].astype(bool)
-    deals = int(deal.sum())
-    issues = []
-    for column in runs.columns:
-        if not column.startswith("outcome."):
-            continue
-        iid = column.removeprefix("outcome.")
-        label = f"outcome_label.{iid}"
-        labels = runs.get(label)
-        issues.append(
-            IssueSummary(
-                iid,
-                _typical(
-                    runs.loc[deal, column],
-                    None if labels is None else labels[deal],
-                    units.get(iid, ""),
-                ),
-                _typical(
-                    runs.loc[~deal, column],
-                    None if labels is None else labels[~deal],
-                    units.get(iid, ""),
-                ),
-            )
-        )
-    rounds = runs.loc[deal, "round"]
-    return BatchSummary(
-        runs=len(runs),
-        deals=deals,
-        deal_probability=deals / len(runs) if len(runs) else 0.0,
-        interval=wilson_interval(deals, len(runs)),
-        median_round=float(rounds.median()) if deals else None,
-        issues=issues,
-    )
+    tally = _Tally()
+    tally.add(runs)
+    return tally.result(units or {})
+
+
+def summarize_file(path: str | Path, units: dict[str, str] | None = None) -> BatchSummary:
+    """Summarise a ``runs.parquet`` file, reading it a row group at a time."""
+    source = pq.ParquetFile(path)
+    columns = summary_columns(source.schema_arrow.names)
+    tally = _Tally()
+    for batch in source.iter_batches(columns=columns):
+        tally.add(batch.to_pandas())
+    return tally.result(units or {})

@@ -162,11 +162,6 @@ def _join(parts: Iterable[Path], target: Path) -> None:
         os.replace(temporary, target)
 
 
-def runs_columns(folder: str | Path) -> list[str]:
-    """The column names of a complete batch's ``runs.parquet``."""
-    return pq.read_schema(Path(folder) / RUNS).names
-
-
 def to_frame(table: pa.Table) -> pd.DataFrame:
     """A results table as pandas, integer columns with nulls kept as nullable integers."""
     return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)

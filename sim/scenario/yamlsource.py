@@ -27,7 +27,7 @@ from sim.errors import Place, Problem, UserError
 
 MAX_NODES = 100_000
 MAX_DEPTH = 64
-MAX_BYTES = 5_000_000
+MAX_BYTES = 1_000_000
 
 DataPath = tuple[str | int, ...]
 
@@ -183,22 +183,52 @@ class _Builder:
         return result
 
 
+if yaml.__with_libyaml__:
+    from yaml._yaml import CParser
+
+    class _FastComposer(CParser, _CoreResolver):
+        """libyaml's parser and composer (fast on large files; it limits nesting itself),
+        with our YAML 1.2 core resolver."""
+
+        def __init__(self, stream: str, file: str):
+            CParser.__init__(self, stream)
+            _CoreResolver.__init__(self)
+else:  # PyYAML built without libyaml: the pure-Python composer
+    _FastComposer = _Composer
+
+
+def _text_place(file: str, text: str, position: int) -> Place:
+    """The place of the character at ``position`` of ``text``."""
+    line = text.count("\n", 0, position)
+    return Place(file, line + 1, position - (text.rfind("\n", 0, position) + 1) + 1)
+
+
 def parse_yaml(text: str, file: str) -> Document:
     """Parse one YAML document into plain data with places; raise UserError on any problem."""
-    composer = _Composer(text, file)
+    composer = _FastComposer(text, file)
     try:
         root = composer.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(str(s) for s in (exc.context, exc.problem) if s)
-        place = Place(file, mark.line + 1, mark.column + 1) if mark else Place(file)
-        raise UserError([Problem(place, "", f"YAML syntax: {message}")]) from None
+        alias = re.match(r"\*([^\s,\]}]+)", text[mark.index :]) if mark else None
+        if alias and "undefined alias" in message and alias.group(1) not in message:
+            message += f" {alias.group(1)!r}"  # libyaml does not name it
+        if "found character that" in message and mark and mark.index < len(text):
+            message = message.replace("character", f"character {text[mark.index]!r}", 1)
+        place = Place(file, mark.line + 1, mark.column + 1) if mark else Place(file, 1, 1)
+        if "maximum nesting depth" in message:  # libyaml's own limit, far past ours
+            message = f"nesting deeper than {MAX_DEPTH} levels"
+        else:
+            message = f"YAML syntax: {message}"
+        raise UserError([Problem(place, "", message)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        place = _text_place(file, text, exc.position)
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        message = f"character U+{code:04X} is not allowed in YAML"
+        raise UserError([Problem(place, "", message)]) from None
     except yaml.YAMLError as exc:
-        raise UserError([Problem(Place(file), "", f"YAML syntax: {exc}")]) from None
-    except RecursionError:
-        mark = composer.get_mark()
-        place = Place(file, mark.line + 1, mark.column + 1)
-        raise UserError([Problem(place, "", f"nesting deeper than {MAX_DEPTH} levels")]) from None
+        raise UserError([Problem(Place(file, 1, 1), "", f"YAML syntax: {exc}")]) from None
     finally:
         composer.dispose()
     if root is None:
@@ -216,7 +246,7 @@ def read_yaml(path: Path) -> Document:
     except OSError as exc:
         raise UserError([Problem(Place(file), "", f"cannot read: {exc.strerror}")]) from None
     if len(raw) > MAX_BYTES:
-        raise UserError([Problem(Place(file), "", f"larger than {MAX_BYTES} bytes")])
+        raise UserError([Problem(Place(file, 1, 1), "", f"larger than {MAX_BYTES:,} bytes")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

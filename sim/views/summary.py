@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -18,7 +17,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from sim.analysis.summary import summarize
+from sim.analysis.summary import summarize_file
+from sim.batch.store import RUNS
 from sim.scenario.schema import Scenario
 from sim.scenario.units import issue_units
 
@@ -48,13 +48,12 @@ def progress_bar(total: int, *, enabled: bool = True) -> Iterator[Callable[[int]
         yield advance
 
 
-def print_summary(
-    scenario: Scenario, runs: pd.DataFrame, where: Path, seed: int, console: Console
-) -> None:
-    """Deal probability with its 95% interval, the median round of a deal, and per issue the
-    typical outcome with and without a deal."""
+def print_summary(scenario: Scenario, where: Path, seed: int, console: Console) -> None:
+    """The summary of the batch in results folder ``where``: deal probability with its 95%
+    interval, the median round of a deal, and per issue the typical outcome with and without
+    a deal."""
     units = {iid: u.unit for iid, u in issue_units(scenario.issues).items()}
-    summary = summarize(runs, units)
+    summary = summarize_file(Path(where) / RUNS, units)
     label = scenario.round_label
     low, high = summary.interval
     console.print(
