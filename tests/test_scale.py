@@ -134,9 +134,9 @@ def uninterrupted(tmp_path_factory) -> Path:
     return folder
 
 
-def _interrupt(tmp_path: Path, how: signal.Signals, workers: str) -> Path:
-    """Start a real batch of ten blocks, stop it with ``how`` once two are on disk."""
-    folder = tmp_path / f"interrupted-{how.name}"
+def _stop(tmp_path: Path, name: str, stop, workers: str) -> tuple[Path, int, str]:
+    """Start a real batch of ten blocks and ``stop(process)`` it once two are on disk."""
+    folder = tmp_path / name
     process = subprocess.Popen(
         [*NEGSIM, *BIG, "--out", str(folder), "--workers", workers],
         stdout=subprocess.PIPE,
@@ -148,14 +148,48 @@ def _interrupt(tmp_path: Path, how: signal.Signals, workers: str) -> Path:
         while process.poll() is None and len(list(blocks.glob("runs-*.parquet"))) < 2:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=0.02)
-        assert process.poll() is None, "the batch ended before it could be interrupted"
-        process.send_signal(how)
+        assert process.poll() is None, "the batch ended before it could be stopped"
+        stop(process)
         _, stderr = process.communicate(timeout=60)
     finally:
         process.kill()
-    assert process.returncode == 130, stderr
+    return folder, process.returncode, stderr
+
+
+def _interrupt(tmp_path: Path, how: signal.Signals, workers: str) -> Path:
+    folder, status, stderr = _stop(tmp_path, how.name, lambda p: p.send_signal(how), workers)
+    assert status == 130, stderr
     assert "--resume" in stderr
     return folder
+
+
+def _worker_of(pid: int) -> int:
+    """A process-pool worker among the children of ``pid`` (Linux /proc)."""
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        command = Path(f"/proc/{child}/cmdline").read_bytes()
+        if b"spawn_main" in command and b"resource_tracker" not in command:
+            return int(child)
+    raise AssertionError("no worker process found")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("victim", ["main", "worker"])
+def test_a_killed_batch_keeps_its_blocks_and_resumes_to_the_same_bytes(
+    uninterrupted, tmp_path, victim
+):
+    if victim == "main":
+        folder, status, _ = _stop(tmp_path, victim, lambda p: p.kill(), "2")
+        assert status == -signal.SIGKILL
+    else:
+        kill = lambda p: os.kill(_worker_of(p.pid), signal.SIGKILL)  # noqa: E731
+        folder, status, stderr = _stop(tmp_path, victim, kill, "2")
+        assert status == 1
+        assert stderr.startswith("negsim: a block failed: scenario budapest_2025, block ")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete"
+    assert len(sim.load_results(folder, allow_incomplete=True)) >= 2 * 1024
+    assert main([*BIG, "--out", str(folder), "--workers", "2", "--resume"]) == 0
+    assert run_bytes(folder) == run_bytes(uninterrupted)
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sim.batch.executors import available_cores, open_executor
+from sim.batch.limits import check_resources
 from sim.batch.runner import BLOCK_SIZE, BlockResult, block_count, simulate_block
 from sim.batch.store import SCENARIO, ResultsFolder, load_results, to_frame, write_atomic
 from sim.errors import BatchInterrupted, BlockFailed, UserError
@@ -131,6 +132,16 @@ def run_batch(
         raise UserError("--resume needs the results folder (--out)")
     folder = ResultsFolder(out) if out is not None else None
     blocks = list(range(block_count(runs)))
+    if executor == "local" and scheduler is None:  # no more processes than blocks to run
+        workers = max(1, min(workers or available_cores(), len(blocks)))
+    check_resources(
+        scenario,
+        runs=runs,
+        traces=traces,
+        block_size=BLOCK_SIZE,
+        processes=(workers or 1) if executor == "local" else 1,  # dask workers are elsewhere
+        folder=folder.path if folder else None,
+    )
     done: set[int] = set()
     manifest = None
     if folder is not None:
@@ -168,8 +179,6 @@ def run_batch(
 
     clock = time.perf_counter()
     todo = [b for b in blocks if b not in done]
-    if executor == "local" and scheduler is None:  # no more processes than blocks to run
-        workers = max(1, min(workers or available_cores(), len(todo)))
     with open_executor(executor, workers, scheduler) as pool, _stop_on_sigterm():
         pending: dict[cf.Future, int] = {}
         try:

@@ -12,6 +12,8 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from sim.errors import UserError
 
 EXECUTORS = ("local", "dask")
+ORPHAN_CHECK_SECONDS = 0.5
 
 
 def available_cores() -> int:
@@ -41,9 +44,18 @@ class InProcess(cf.Executor):
         return future
 
 
-def _ignore_interrupts() -> None:
-    """Worker processes leave Ctrl-C to the main process, which stops the batch cleanly."""
+def _start_worker() -> None:
+    """Worker processes leave Ctrl-C to the main process, which stops the batch cleanly, and
+    end when it is gone (killed outright, it cannot tell them to)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="negsim-orphan-watch", daemon=True).start()
 
 
 @dataclass
@@ -71,7 +83,7 @@ def open_executor(
             return
         # spawn, not fork: the main process may hold Arrow's thread pools
         context = multiprocessing.get_context("spawn")
-        pool = cf.ProcessPoolExecutor(count, mp_context=context, initializer=_ignore_interrupts)
+        pool = cf.ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker)
         try:
             yield Workers(pool, 2 * count, f"{count} local processes")
         finally:

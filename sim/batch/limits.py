@@ -1,0 +1,81 @@
+"""Refuse what cannot finish, before any work starts: a block that would not fit in memory,
+results that would not fit on disk.
+
+The estimates are deliberately rough upper bounds; each refusal says what it estimated and
+what would help.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from sim.errors import UserError
+from sim.scenario.parameters import parameter_leaves
+from sim.scenario.schema import Scenario
+
+GIB = 2**30
+OPTION_TABLE = 512  # entries of the mediator's option lookup table, at most
+
+
+def block_bytes(scenario: Scenario, block_size: int) -> int:
+    """Working memory of one block, at its largest: the mediator's candidates (K, R, C), their
+    utilities and surpluses (P, R, C) and option table, and the parties' arrays."""
+    issues, parties = len(scenario.issues), len(scenario.parties)
+    candidates = getattr(scenario.protocol, "candidates", 64)
+    search = block_size * candidates * (8 * issues + 4 * 5 * parties)
+    tables = block_size * parties * OPTION_TABLE * 8
+    state = block_size * parties * issues * 8 * 12
+    return search + tables + state
+
+
+def result_bytes(scenario: Scenario, runs: int, traces: bool) -> int:
+    """Size of the results on disk, uncompressed: 8 bytes a value."""
+    issues, parties = len(scenario.issues), len(scenario.parties)
+    uncertain = sum(leaf.uncertain for leaf in parameter_leaves(scenario).values())
+    columns = 3 + 3 * issues + 3 * parties + len(scenario.events) + uncertain
+    size = runs * columns * 8
+    if traces:
+        size += runs * scenario.rounds * (3 + 3 * issues + 4 * parties + len(scenario.events)) * 8
+    return size
+
+
+def available_memory() -> int | None:
+    """Memory the machine can still give, or None where it cannot be read."""
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_resources(
+    scenario: Scenario,
+    *,
+    runs: int,
+    traces: bool,
+    block_size: int,
+    processes: int,
+    folder: Path | None,
+) -> None:
+    """Raise UserError when the batch would run out of memory or disk."""
+    need = block_bytes(scenario, block_size) * processes
+    have = available_memory()
+    if have is not None and need > have:
+        raise UserError(
+            f"a block of {scenario.name} needs about {need / GIB:.1f} GiB with {processes} "
+            f"worker(s), more than the {have / GIB:.1f} GiB free: fewer protocol.candidates, "
+            "parties or issues, or fewer --workers"
+        )
+    if folder is None:
+        return
+    size = result_bytes(scenario, runs, traces)
+    probe = folder if folder.exists() else next(p for p in folder.parents if p.exists())
+    free = shutil.disk_usage(probe).free
+    if 2 * size > free:  # block files and the joined file exist side by side at the end
+        raise UserError(
+            f"{folder}: the results may need up to {2 * size / GIB:.1f} GiB of disk while they "
+            f"are written, {free / GIB:.1f} GiB free: fewer --runs"
+            + (", no --traces" if traces else "")
+            + ", or another --out"
+        )
