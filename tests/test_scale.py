@@ -124,7 +124,7 @@ def test_dask_without_the_extra_is_one_clear_line(tmp_path):
 
 
 FLAGSHIP = Path(__file__).parent.parent / "scenarios" / "budapest_2025.yaml"
-BIG = ["run", str(FLAGSHIP), "-n", "10240", "--seed", "8", "--traces", "-q"]
+BIG = ["run", str(FLAGSHIP), "-n", "6144", "--seed", "8", "--traces", "-q"]
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def uninterrupted(tmp_path_factory) -> Path:
 
 
 def _stop(tmp_path: Path, name: str, stop, workers: str) -> tuple[Path, int, str]:
-    """Start a real batch of ten blocks and ``stop(process)`` it once two are on disk."""
+    """Start a real batch of six blocks and ``stop(process)`` it once two are on disk."""
     folder = tmp_path / name
     process = subprocess.Popen(
         [*NEGSIM, *BIG, "--out", str(folder), "--workers", workers],
