@@ -548,8 +548,9 @@ def run_sweep(
     interrupted ones; other ``options`` (workers, executor, scheduler) go to ``run_batch``.
     ``on_point(point, row)`` is called as each point finishes; ``prepared`` is what
     :func:`prepare` returned, if the caller has it already."""
-    from sim.batch.batch import check_request, run_batch
-    from sim.batch.store import load_results
+    from sim.batch.batch import check_request
+    from sim.batch.executors import open_executor
+    from sim.batch.store import write_atomic
 
     runs = experiment.spec.runs if runs is None else runs
     seed = experiment.spec.seed if seed is None else seed
@@ -558,43 +559,86 @@ def run_sweep(
     loaded = prepared if prepared is not None else prepare(experiment)
     _check_out(folder, force=force, resume=resume)
     folder.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(sweep_manifest(experiment, runs, seed), indent=2) + "\n"
-    temporary = folder / f".{SWEEP}.tmp"
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, folder / SWEEP)
+    write_atomic(
+        folder / SWEEP, json.dumps(sweep_manifest(experiment, runs, seed), indent=2) + "\n"
+    )
     rows = []
-    for done, (point, scenario) in enumerate(loaded):
-        where = folder / point.name
-        if resume and _finished(where, scenario, runs, seed):
-            if on_block is not None:
-                on_block(runs)
-        else:
-            try:
-                run_batch(
+    executor = {
+        key: options.pop(key) for key in ("executor", "workers", "scheduler") if key in options
+    }
+    with open_executor(**executor) as pool:  # one pool for every point
+        for done, (point, scenario) in enumerate(loaded):
+            rows.append(
+                _run_point(
+                    experiment,
+                    folder,
+                    point,
                     scenario,
+                    done,
+                    len(loaded),
                     runs=runs,
                     seed=seed,
-                    out=where,
                     force=force,
-                    collect=False,
-                    source=str(experiment.scenario_path),
-                    overrides=point.overrides,
+                    resume=resume,
+                    on_point=on_point,
                     on_block=on_block,
-                    **({"resume": True} if resume and (where / "manifest.json").is_file() else {}),
+                    pool=pool,
                     **options,
                 )
-            except BatchInterrupted:
-                raise BatchInterrupted(
-                    f"interrupted at point {point.name}: {done} of {len(loaded)} points done; "
-                    f"finish with negsim sweep {experiment.file} --out {folder} --resume"
-                ) from None
-        row = summary_row(load_results(where))
-        rows.append(row)
-        if on_point is not None:
-            on_point(point, row)
+            )
     summary = summary_frame(experiment, rows)
     write_summary(folder, summary)
     return summary
+
+
+def _run_point(
+    experiment: Experiment,
+    folder: Path,
+    point: Point,
+    scenario: Scenario,
+    done: int,
+    total: int,
+    *,
+    runs: int,
+    seed: int,
+    force: bool,
+    resume: bool,
+    on_point,
+    on_block,
+    **options: Any,
+) -> dict[str, Any]:
+    """Run (or, resuming, reuse) one point's batch; its summary row."""
+    from sim.batch.batch import run_batch
+    from sim.batch.store import load_results
+
+    where = folder / point.name
+    if resume and _finished(where, scenario, runs, seed):
+        if on_block is not None:
+            on_block(runs)
+    else:
+        try:
+            run_batch(
+                scenario,
+                runs=runs,
+                seed=seed,
+                out=where,
+                force=force,
+                collect=False,
+                source=str(experiment.scenario_path),
+                overrides=point.overrides,
+                on_block=on_block,
+                resume=resume and (where / "manifest.json").is_file(),
+                **options,
+            )
+        except BatchInterrupted:
+            raise BatchInterrupted(
+                f"interrupted at point {point.name}: {done} of {total} points done; "
+                f"finish with negsim sweep {experiment.file} --out {folder} --resume"
+            ) from None
+    row = summary_row(load_results(where))
+    if on_point is not None:
+        on_point(point, row)
+    return row
 
 
 # -- report --------------------------------------------------------------------------------

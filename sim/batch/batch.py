@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from sim.batch.executors import available_cores, open_executor
+from sim.batch.executors import Workers, available_cores, open_executor
 from sim.batch.limits import check_resources
 from sim.batch.runner import BLOCK_SIZE, BlockResult, block_count, simulate_block
 from sim.batch.store import SCENARIO, ResultsFolder, load_results, to_frame, write_atomic
@@ -118,6 +118,7 @@ def run_batch(
     source: str | None = None,
     overrides: Sequence[str] = (),
     on_block: Callable[[int], None] | None = None,
+    pool: Workers | None = None,
 ) -> pd.DataFrame | None:
     """Simulate ``runs`` replicates of ``scenario`` with ``seed``.
 
@@ -125,7 +126,9 @@ def run_batch(
     interrupted one, ``force`` replaces an existing one). The blocks run on ``executor``
     (``local`` with ``workers`` processes, ``1`` for this process; or ``dask``, on the cluster
     at ``scheduler`` or a local one). With ``collect``, the ``runs`` rows are returned as a
-    DataFrame; ``on_block(count)`` reports progress in replicates.
+    DataFrame; ``on_block(count)`` reports progress in replicates. A caller running many
+    batches (a sweep) may pass an open ``pool`` (:func:`~sim.batch.executors.open_executor`)
+    to share it.
     """
     check_request(runs, seed)
     if resume and out is None:
@@ -179,7 +182,8 @@ def run_batch(
 
     clock = time.perf_counter()
     todo = [b for b in blocks if b not in done]
-    with open_executor(executor, workers, scheduler) as pool, _stop_on_sigterm():
+    opened = nullcontext(pool) if pool is not None else open_executor(executor, workers, scheduler)
+    with opened as pool, _stop_on_sigterm():
         pending: dict[cf.Future, int] = {}
         try:
             for block in todo:
