@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from sim.batch.executors import Workers, available_cores, open_executor
+from sim.batch.executors import Workers, available_cores, check_executor, open_executor
 from sim.batch.limits import check_resources
 from sim.batch.runner import BLOCK_SIZE, BlockResult, block_count, simulate_block
 from sim.batch.store import SCENARIO, ResultsFolder, load_results, to_frame, write_atomic
@@ -131,6 +131,7 @@ def run_batch(
     to share it.
     """
     check_request(runs, seed)
+    check_executor(executor, workers, scheduler)
     if resume and out is None:
         raise UserError("--resume needs the results folder (--out)")
     folder = ResultsFolder(out) if out is not None else None

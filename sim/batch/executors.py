@@ -67,16 +67,23 @@ class Workers:
     description: str
 
 
+def check_executor(kind: str, workers: int | None, scheduler: str | None) -> None:
+    """Refuse an executor request that cannot work (before a batch starts anything)."""
+    if kind not in EXECUTORS:
+        raise UserError(f"--executor: expected one of {', '.join(EXECUTORS)}, got {kind!r}")
+    if workers is not None and workers < 1:
+        raise UserError(f"--workers: expected a whole number >= 1, got {workers}")
+    if kind == "local" and scheduler is not None:
+        raise UserError("--scheduler goes with --executor dask")
+
+
 @contextmanager
 def open_executor(
     kind: str = "local", workers: int | None = None, scheduler: str | None = None
 ) -> Iterator[Workers]:
     """Open the executor a batch runs on; close it (and any cluster it started) on exit."""
-    if workers is not None and workers < 1:
-        raise UserError(f"--workers: expected a whole number >= 1, got {workers}")
+    check_executor(kind, workers, scheduler)
     if kind == "local":
-        if scheduler is not None:
-            raise UserError("--scheduler goes with --executor dask")
         count = workers or available_cores()
         if count == 1:
             yield Workers(InProcess(), 1, "in this process")
@@ -89,8 +96,6 @@ def open_executor(
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return
-    if kind != "dask":
-        raise UserError(f"--executor: expected one of {', '.join(EXECUTORS)}, got {kind!r}")
     with _dask_client(workers, scheduler) as (client, description):
         threads = sum(client.nthreads().values()) or 1
         executor = client.get_executor(pure=False)
