@@ -124,18 +124,18 @@ def test_dask_without_the_extra_is_one_clear_line(tmp_path):
 
 
 FLAGSHIP = Path(__file__).parent.parent / "scenarios" / "budapest_2025.yaml"
-BIG = ["run", str(FLAGSHIP), "-n", "6144", "--seed", "8", "--traces", "-q"]
+BIG = ["run", str(FLAGSHIP), "-n", "5120", "--seed", "8", "--traces", "-q"]
 
 
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("uninterrupted") / "batch"
-    assert main([*BIG, "--out", str(folder), "--workers", "2"]) == 0
+    assert main([*BIG, "--out", str(folder), "--workers", "1"]) == 0
     return folder
 
 
 def _stop(tmp_path: Path, name: str, stop, workers: str) -> tuple[Path, int, str]:
-    """Start a real batch of six blocks and ``stop(process)`` it once two are on disk."""
+    """Start a real batch of five blocks and ``stop(process)`` it once two are on disk."""
     folder = tmp_path / name
     process = subprocess.Popen(
         [*NEGSIM, *BIG, "--out", str(folder), "--workers", workers],
@@ -188,7 +188,7 @@ def test_a_killed_batch_keeps_its_blocks_and_resumes_to_the_same_bytes(
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["status"] == "incomplete"
     assert len(sim.load_results(folder, allow_incomplete=True)) >= 2 * 1024
-    assert main([*BIG, "--out", str(folder), "--workers", "2", "--resume"]) == 0
+    assert main([*BIG, "--out", str(folder), "--workers", "1", "--resume"]) == 0
     assert run_bytes(folder) == run_bytes(uninterrupted)
 
 
@@ -208,7 +208,7 @@ def test_an_interrupted_batch_keeps_its_blocks_and_resumes_to_the_same_bytes(
     partial = sim.load_results(folder, allow_incomplete=True)
     assert len(partial) >= 2 * 1024 and partial["replicate"].is_unique
 
-    assert main([*BIG, "--out", str(folder), "--workers", "2", "--resume"]) == 0
+    assert main([*BIG, "--out", str(folder), "--workers", "1", "--resume"]) == 0
     assert run_bytes(folder) == run_bytes(uninterrupted)
     assert (folder / "rounds.parquet").read_bytes() == (
         uninterrupted / "rounds.parquet"
