@@ -134,7 +134,7 @@ CASES = [
     Broken("scale-min-not-below-max", {8: '    scale: {min: 100, max: 0, unit: "% to north"}'},
            8, "{min", "issues.fishing_quota.scale", "scale needs min < max"),
     Broken("issue-with-scale-and-options", {19: "    battlefield: true\n    options: [a, b]"},
-           16, "scale", "issues.border", "exactly one of scale or options"),
+           16, "scale", "issues.border", "exactly one of scale, options or shares"),
     # --- party parameters ----------------------------------------------------------------------
     Broken("negative-salience",
            {28: "    salience: {fishing_quota: 0.3, harbour: -0.9, border: 0.6}"},

@@ -2,7 +2,10 @@
 
 ``runs`` has one row per replicate; ``rounds`` (traces) one row per replicate and round it
 bargained. Option issues get their position on the [0, 1] option axis in ``outcome.<issue>``
-and the option's name in ``outcome_label.<issue>``.
+and the option's name in ``outcome_label.<issue>``; a shares issue gets one column per party,
+``outcome.<issue>.<party>``, the amount of the total it gets. Under a protocol that forecasts
+instead of reaching deals (expected_utility, compromise), ``deal``, ``round`` and
+``accepted.<party>`` are null.
 """
 
 from __future__ import annotations
@@ -13,40 +16,46 @@ import pyarrow as pa
 from sim.model.model import Outcomes
 from sim.scenario.sampling import Draws
 from sim.scenario.schema import Scenario
-from sim.scenario.units import issue_units
+from sim.scenario.units import Layout
 
 
 def runs_table(
     scenario: Scenario, outcomes: Outcomes, draws: Draws, first: int, count: int
 ) -> pa.Table:
     """The first ``count`` replicates of a block as ``runs`` rows numbered from ``first``."""
-    units = issue_units(scenario.issues)
+    dimensions = Layout.of(scenario.issues).dimensions
     keep = slice(0, count)
     deal = outcomes.deal[keep]
+    nothing = np.ones(count, dtype=bool)
     columns: dict[str, pa.Array] = {
         "replicate": pa.array(np.arange(first, first + count, dtype=np.int64)),
-        "deal": pa.array(deal),
+        "deal": pa.array(deal, mask=nothing if outcomes.forecast else None),
         "round": pa.array(outcomes.round[keep], mask=~deal),
     }
-    for k, (iid, issue) in enumerate(units.items()):
-        columns[f"outcome.{iid}"] = pa.array(issue.to_native(outcomes.package[keep, k]))
-    for k, (iid, issue) in enumerate(units.items()):
-        if issue.is_options:
-            columns[f"outcome_label.{iid}"] = pa.array(
-                issue.labels(outcomes.package[keep, k]).astype(str)
+    for k, dim in enumerate(dimensions):
+        columns[f"outcome.{dim.name}"] = pa.array(dim.units.to_native(outcomes.package[keep, k]))
+    for k, dim in enumerate(dimensions):
+        if dim.units.is_options:
+            columns[f"outcome_label.{dim.name}"] = pa.array(
+                dim.units.labels(outcomes.package[keep, k]).astype(str)
             )
     for name, values in (
         ("utility", outcomes.utility),
         ("payoff", outcomes.payoff),
         ("accepted", outcomes.accepted),
     ):
+        mask = nothing if name == "accepted" and outcomes.forecast else None
         for n, pid in enumerate(scenario.parties):
-            columns[f"{name}.{pid}"] = pa.array(values[keep, n])
-    for k, (iid, issue) in enumerate(units.items()):
-        columns[f"compromise.{iid}"] = pa.array(issue.to_native(outcomes.compromise[keep, k]))
-    for k, (iid, issue) in enumerate(units.items()):
-        if scenario.issues[iid].battlefield:
-            columns[f"battlefield.{iid}"] = pa.array(issue.to_native(outcomes.status_quo[keep, k]))
+            columns[f"{name}.{pid}"] = pa.array(values[keep, n], mask=mask)
+    for k, dim in enumerate(dimensions):
+        columns[f"compromise.{dim.name}"] = pa.array(
+            dim.units.to_native(outcomes.compromise[keep, k])
+        )
+    for k, dim in enumerate(dimensions):
+        if scenario.issues[dim.issue].battlefield:
+            columns[f"battlefield.{dim.name}"] = pa.array(
+                dim.units.to_native(outcomes.status_quo[keep, k])
+            )
     for name, fired in outcomes.fired.items():
         columns[f"event.{name}"] = pa.array(fired[keep])
     for path, values in draws.drawn.items():
@@ -59,7 +68,7 @@ def runs_table(
 
 def rounds_table(scenario: Scenario, records: list[dict], first: int, count: int) -> pa.Table:
     """Per-round traces of the first ``count`` replicates of a block, numbered from ``first``."""
-    units = issue_units(scenario.issues)
+    dimensions = Layout.of(scenario.issues).dimensions
     parts = []
     for record in records:
         keep = record["rows"] < count
@@ -74,18 +83,22 @@ def rounds_table(scenario: Scenario, records: list[dict], first: int, count: int
             columns[f"event.{event.name}"] = pa.array(
                 fired[keep] if fired is not None else np.zeros(int(keep.sum()), dtype=bool)
             )
-        for k, (iid, issue) in enumerate(units.items()):
-            columns[f"status_quo.{iid}"] = pa.array(issue.to_native(record["status_quo"][keep, k]))
-            columns[f"text.{iid}"] = pa.array(issue.to_native(record["text"][keep, k]))
-            if issue.is_options:
-                columns[f"text_label.{iid}"] = pa.array(
-                    issue.labels(record["text"][keep, k]).astype(str)
+        for k, dim in enumerate(dimensions):
+            units, name = dim.units, dim.name
+            columns[f"status_quo.{name}"] = pa.array(units.to_native(record["status_quo"][keep, k]))
+            columns[f"text.{name}"] = pa.array(units.to_native(record["text"][keep, k]))
+            if units.is_options:
+                columns[f"text_label.{name}"] = pa.array(
+                    units.labels(record["text"][keep, k]).astype(str)
                 )
         for name in ("reservation", "aspiration", "utility", "accepted"):
             for n, pid in enumerate(scenario.parties):
                 columns[f"{name}.{pid}"] = pa.array(record[name][keep, n])
         columns["deal"] = pa.array(record["deal"][keep])
+        for name, values in record.get("detail", {}).items():  # the protocol's own terms
+            values = np.asarray(values)[keep]
+            columns[name] = pa.array(values.astype(str) if values.dtype == object else values)
         parts.append(pa.table(columns))
-    if not parts:
-        return pa.table({})
+    if not parts:  # no round was played (a one-shot protocol)
+        return pa.table({"replicate": pa.array([], pa.int64()), "round": pa.array([], pa.int64())})
     return pa.concat_tables(parts).sort_by([("replicate", "ascending"), ("round", "ascending")])

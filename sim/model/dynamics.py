@@ -15,7 +15,11 @@ class Battlefield(ReplicateState):
 
     replicate_fields = ("drift", "volatility", "effects")
 
-    def __init__(self, issue_ids: list[str], moving: np.ndarray, widths: np.ndarray, size: int):
+    def __init__(
+        self, issue_ids: list[str | None], moving: np.ndarray, widths: np.ndarray, size: int
+    ):
+        """``issue_ids`` names the issue of each model dimension whose status quo may steer the
+        drift (None for the dimensions of a shares issue)."""
         self.issue_ids = issue_ids
         self.scale = np.where(moving, 1.0 / widths, 0.0)
         self.moving = moving
@@ -33,7 +37,8 @@ class Battlefield(ReplicateState):
             "battlefield.volatility": Binding(self, "volatility"),
         }
         for k, iid in enumerate(self.issue_ids):
-            paths[f"battlefield.effects.{iid}"] = Binding(self, "effects", k)
+            if iid is not None:
+                paths[f"battlefield.effects.{iid}"] = Binding(self, "effects", k)
         return paths
 
     def expected_drift(self, status_quo: np.ndarray) -> np.ndarray:

@@ -254,3 +254,174 @@ def nash_score(
         own = np.log(NASH_EPSILON + np.maximum(own, 0.0)) + np.minimum(own, 0.0) / NASH_EPSILON
         score[rows] += bias[rows, None] * own
     return score
+
+
+# --- shares issues ---------------------------------------------------------------------------
+
+
+def project_simplex(values: np.ndarray, axis: int = 0) -> np.ndarray:
+    """The nearest point (Euclidean) of the probability simplex — shares ≥ 0 summing to 1 —
+    to each vector along ``axis``: how a candidate package is made a valid split of a shares
+    issue (Held, Wolfe & Crowder 1974; Duchi et al. 2008, the sort-based algorithm)."""
+    moved = np.moveaxis(np.asarray(values, dtype=float), axis, -1)
+    n = moved.shape[-1]
+    ordered = -np.sort(-moved, axis=-1)
+    cumulative = np.cumsum(ordered, axis=-1) - 1.0
+    index = np.arange(1, n + 1)
+    support = ordered - cumulative / index > 0
+    count = n - np.argmax(support[..., ::-1], axis=-1)  # the largest index with support
+    theta = np.take_along_axis(cumulative, (count - 1)[..., None], axis=-1) / count[..., None]
+    return np.moveaxis(np.maximum(moved - theta, 0.0), -1, axis)
+
+
+# --- subgame-perfect play (alternating protocol, concession style rational) -----------------
+
+
+def least_share(threshold: np.ndarray, weight: np.ndarray, loss: np.ndarray) -> np.ndarray:
+    """The smallest share s of a shares issue with ``1 − w·(1 − s)^loss ≥ threshold``: what a
+    responder must be offered to accept (0 if it accepts nothing at all, or does not care)."""
+    gap = np.divide(1.0 - threshold, weight, out=np.ones_like(threshold), where=weight > 0)
+    need = 1.0 - np.clip(gap, 0.0, None) ** (1.0 / loss)
+    return np.where(weight > 0, np.clip(need, 0.0, None), 0.0)
+
+
+def acceptance_radius(threshold: np.ndarray, weight: np.ndarray, loss: np.ndarray) -> np.ndarray:
+    """On a scale issue, how far from its ideal a package may lie for a responder to accept:
+    ``1 − w·|o − x|^loss ≥ threshold`` ⇔ ``|o − x| ≤ ((1 − threshold)/w)^(1/loss)`` (infinite
+    for a party that does not care; negative — nothing acceptable — above utility 1)."""
+    gap = np.divide(1.0 - threshold, weight, out=np.full_like(threshold, np.inf), where=weight > 0)
+    return np.where(gap >= 0, np.abs(gap) ** (1.0 / loss), -1.0)
+
+
+# --- Bueno de Mesquita's expected-utility model (Scholz, Calbert & Smith 2011) --------------
+# Every function is vectorised over a leading batch shape (replicates × issues) and takes the
+# actors' positions ``x`` (..., P) in [0, 1], their capability × salience ``weight`` (..., P)
+# and saliences ``salience`` (..., P) in [0, 1].
+
+
+def eu_total_distance(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """``A_j = Σ_k c_k·s_k·|x_k − x_j|`` for each actor's position j. The pairwise vote margin
+    of position j over l is ``Σ_k v_k^{jl} = Σ_k c_k·s_k·(|x_k − x_l| − |x_k − x_j|) = A_l − A_j``
+    (Bueno de Mesquita 1994, votes with linear utility), so the position that wins every
+    pairwise vote — the weighted median — is the one with the least A."""
+    distance = np.abs(x[..., :, None] - x[..., None, :])  # (..., k, j)
+    return np.einsum("...k,...kj->...j", weight, distance)
+
+
+def eu_weighted_median(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """The Condorcet winner among the actors' positions (the first actor's, on a tie)."""
+    total = eu_total_distance(x, weight)
+    winner = np.argmin(total, axis=-1)
+    return np.take_along_axis(x, winner[..., None], axis=-1)[..., 0]
+
+
+def eu_success_probability(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """``P_ij = max(Σ_k v_k^{ij}, 0) / Σ_k |v_k^{ij}|``, the vote of k for i against j being
+    ``v_k^{ij} = c_k·s_k·(|x_k − x_j| − |x_k − x_i|)``: the probability that i prevails over j
+    in a contest, the weighted vote margin on i's side over all the votes cast (Bueno de
+    Mesquita 1994; Scholz et al. 2011, §4), over every actor, both contestants included. Zero
+    where the margin favours j, and where i and j hold the same position (there is no contest).
+    Returns (..., i, j)."""
+    distance = np.abs(x[..., :, None] - x[..., None, :])  # (..., k, position)
+    # votes[..., k, i, j] = w_k (|x_k − x_j| − |x_k − x_i|)
+    votes = weight[..., :, None, None] * (distance[..., :, None, :] - distance[..., :, :, None])
+    margin = np.maximum(votes.sum(axis=-3), 0.0)
+    total = np.abs(votes).sum(axis=-3)
+    return np.divide(margin, total, out=np.zeros_like(margin), where=total > 0)
+
+
+def eu_utilities(x: np.ndarray, median: np.ndarray, exponent: np.ndarray) -> dict[str, np.ndarray]:
+    """The utilities to i of the outcomes of i challenging j (Scholz et al. 2011, §3), with
+    distances on [0, 1] and the risk exponent r of whoever evaluates them (``exponent``, which
+    broadcasts to (..., i, j)); each (..., i, j):
+
+    ``U_s = 2 − 4·(0.5 − 0.5·|x_i − x_j|)^r`` (success), ``U_f = 2 − 4·(0.5 + 0.5·|x_i − x_j|)^r``
+    (failure), ``U_b = 2 − 4·(0.5 − 0.25·(|x_i − μ| + |x_i − x_j|))^r`` (things get better),
+    ``U_w = 2 − 4·(0.5 + 0.25·(|x_i − μ| + |x_i − x_j|))^r`` (worse), ``U_sq = 2 − 4·0.5^r``
+    (the status quo), μ the weighted median."""
+    r = exponent
+    apart = np.abs(x[..., :, None] - x[..., None, :])
+    off = np.abs(x - median[..., None])[..., :, None]
+    return {
+        "success": 2 - 4 * (0.5 - 0.5 * apart) ** r,
+        "failure": 2 - 4 * (0.5 + 0.5 * apart) ** r,
+        "better": 2 - 4 * np.clip(0.5 - 0.25 * (off + apart), 0.0, None) ** r,
+        "worse": 2 - 4 * (0.5 + 0.25 * (off + apart)) ** r,
+        "status_quo": np.broadcast_to(2 - 4 * 0.5**r, apart.shape),
+    }
+
+
+def eu_challenge(
+    probability: np.ndarray,
+    utilities: dict[str, np.ndarray],
+    salience: np.ndarray,
+    q: float,
+    t: float,
+) -> np.ndarray:
+    """i's expected utility of challenging j, ``E^i(U_ij)`` (Scholz et al. 2011, §2.2):
+    ``s_j·(P_ij·U_s + (1 − P_ij)·U_f) + (1 − s_j)·U_s − (Q·U_sq + (1 − Q)·(T·U_b + (1 − T)·U_w))``:
+    j resists with probability s_j (its salience) and i wins a contest with P_ij; if j does not
+    resist i succeeds; against that, not challenging keeps the status quo with probability Q,
+    and a change without challenge is for the better with probability T. (..., i, j)."""
+    u = utilities
+    s = salience[..., None, :]
+    challenge = s * (probability * u["success"] + (1 - probability) * u["failure"])
+    challenge += (1 - s) * u["success"]
+    quiet = q * u["status_quo"] + (1 - q) * (t * u["better"] + (1 - t) * u["worse"])
+    result = challenge - quiet
+    n = result.shape[-1]
+    result[..., np.arange(n), np.arange(n)] = 0.0  # no actor challenges itself
+    return result
+
+
+def eu_risk_exponent(challenge: np.ndarray, active: np.ndarray | None = None) -> np.ndarray:
+    """Risk exponents from security levels (Scholz et al. 2011, §5; Bueno de Mesquita 1985):
+    i's exposure ``S_i = Σ_{j≠i} E^j(U_ji)`` (what the others expect from challenging i),
+    ``R_i = (2·S_i − max_k S_k − min_k S_k)/(max_k S_k − min_k S_k)`` in [−1, 1] and
+    ``r_i = (1 − R_i/3)/(1 + R_i/3)`` in [0.5, 2]: the most exposed actor is the most
+    risk-acceptant (r = 0.5), the safest the most risk-averse (r = 2). ``challenge`` (..., i, j)
+    holds E^i(U_ij) computed with r = 1. Only the ``active`` actors (..., P) count, in the sums
+    and the extremes; the others get r = 1 (as when all exposures are equal)."""
+    if active is None:
+        active = np.ones(challenge.shape[:-1], dtype=bool)
+    pair = active[..., :, None] & active[..., None, :]
+    exposure = np.where(pair, challenge, 0.0).sum(axis=-2)  # Σ_j E^j(U_ji): column sums
+    high = np.where(active, exposure, -np.inf).max(axis=-1, keepdims=True)
+    low = np.where(active, exposure, np.inf).min(axis=-1, keepdims=True)
+    spread = high - low
+    level = np.divide(
+        2 * exposure - high - low,
+        spread,
+        out=np.zeros_like(exposure),
+        where=np.isfinite(spread) & (spread > 0),
+    )
+    return np.where(active, (1 - level / 3) / (1 + level / 3), 1.0)
+
+
+EU_NO_OFFER, EU_CONFLICT, EU_COMPROMISE, EU_CAPITULATION = range(4)
+EU_OFFER_KINDS = ("none", "conflict", "compromise", "capitulation")
+
+
+def eu_offers(x: np.ndarray, own: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The offers each actor i receives, by the octant of ``a = E^i(U_ij)`` (i challenging j) and
+    ``b = E^i(U_ji)`` (j challenging i, as i sees it) — Bueno de Mesquita 1994; Scholz et al.
+    2011, §6. Where j expects to gain (b > 0):
+
+    - conflict j wins (a > 0, b > a): i moves to x_j;
+    - compromise (a < 0, b > |a|): i moves toward x_j by the share |a/b| of the distance;
+    - capitulation (a ≤ 0, b ≤ |a|): i moves to x_j.
+
+    Otherwise (both negative, or i would win) j makes i no offer. Returns the position each
+    offer asks of i and its kind, both (..., i, j)."""
+    kind = np.full(own.shape, EU_NO_OFFER, dtype=np.int8)
+    wants = (other > 0) & (x[..., :, None] != x[..., None, :])
+    conflict = wants & (own > 0) & (other > own)
+    compromise = wants & (own <= 0) & (other > np.abs(own))
+    capitulation = wants & (own <= 0) & (other <= np.abs(own))
+    kind[conflict] = EU_CONFLICT
+    kind[compromise] = EU_COMPROMISE
+    kind[capitulation] = EU_CAPITULATION
+    xi, xj = x[..., :, None], x[..., None, :]
+    ratio = np.divide(np.abs(own), other, out=np.ones_like(own), where=other > 0)
+    target = np.where(kind == EU_COMPROMISE, xi + (xj - xi) * np.minimum(ratio, 1.0), xj)
+    return np.where(kind == EU_NO_OFFER, xi, target), kind

@@ -3,7 +3,10 @@
 A round (DESIGN.md §3): events fire; the war moves the battlefield issues' status quo and every
 party learns from what it saw; each party values no deal, sets its aspiration and its demand;
 the protocol puts a text on the table; the parties respond; a ratified text is a deal and ends
-that replicate. At the last round, replicates without a deal end on the status quo.
+that replicate. At the last round, replicates without a deal end on the status quo — or, under
+a protocol that forecasts rather than bargains (``expected_utility``, ``compromise``), on its
+forecast. The model does not know which protocol runs: every protocol goes through the same
+calls (:mod:`sim.model.protocols.base`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from sim.errors import UserError
 from sim.model import equations as eq
 from sim.model.dynamics import Battlefield
 from sim.model.events import Events
-from sim.model.party import RATIONAL, Party
+from sim.model.party import Party
 from sim.model.protocols import PROTOCOLS, Round
 from sim.model.protocols.base import ACCEPT_TOLERANCE
 from sim.model.replicates import Binding, ReplicateState
@@ -28,21 +31,34 @@ from sim.scenario.sampling import (
     stream,
 )
 from sim.scenario.schema import Scenario
-from sim.scenario.units import issue_units
+from sim.scenario.units import Layout
 
 
 class Outcomes:
-    """What each replicate of the block ends with (full block size, block order)."""
+    """What each replicate of the block ends with (full block size, block order).
 
-    def __init__(self, size: int, n_issues: int, n_parties: int, event_names: list[str]):
+    Packages have one column per model dimension (:class:`~sim.scenario.units.Layout`).
+    ``forecast`` is set when the protocol forecasts an outcome instead of reaching deals: then
+    ``deal``, ``round`` and ``accepted`` have no meaning (null in the results).
+    """
+
+    def __init__(
+        self,
+        size: int,
+        n_dimensions: int,
+        n_parties: int,
+        event_names: list[str],
+        forecast: bool = False,
+    ):
+        self.forecast = forecast
         self.deal = np.zeros(size, dtype=bool)
         self.round = np.zeros(size, dtype=np.int64)  # 0: no deal
-        self.package = np.zeros((size, n_issues))
+        self.package = np.zeros((size, n_dimensions))
         self.utility = np.zeros((size, n_parties))
         self.payoff = np.zeros((size, n_parties))
         self.accepted = np.zeros((size, n_parties), dtype=bool)
-        self.status_quo = np.zeros((size, n_issues))
-        self.compromise = np.zeros((size, n_issues))
+        self.status_quo = np.zeros((size, n_dimensions))
+        self.compromise = np.zeros((size, n_dimensions))
         self.fired = {name: np.zeros(size, dtype=bool) for name in event_names}
 
 
@@ -70,16 +86,23 @@ class NegotiationModel(mesa.Model, ReplicateState):
         self.negotiation = scenario
         self.issue_ids = list(scenario.issues)
         self.party_ids = list(scenario.parties)
-        self.units = issue_units(scenario.issues)
+        self.layout = Layout.of(scenario.issues)
+        self.units = self.layout.units
+        dimensions = self.layout.dimensions
         size = len(draws.values[f"parties.{self.party_ids[0]}.capability"])
         self.size = size
         self.round = 0
         self.rows = np.arange(size)
-        self.status_quo = np.zeros((size, len(self.issue_ids)))
+        self.status_quo = np.zeros((size, len(dimensions)))
+        for iid, issue in scenario.issues.items():
+            if issue.shares is not None and issue.status_quo is not None:
+                for pid, amount in issue.status_quo.items():
+                    column = self.layout.column(iid, pid)
+                    self.status_quo[:, column] = self.units[iid].to_internal(amount)
         self.battlefield = Battlefield(
-            self.issue_ids,
-            np.array([issue.battlefield for issue in scenario.issues.values()]),
-            np.array([units.width for units in self.units.values()]),
+            [d.issue if d.party is None else None for d in dimensions],
+            np.array([scenario.issues[d.issue].battlefield for d in dimensions]),
+            np.array([d.units.width for d in dimensions]),
             size,
         )
         self.parties = [Party(self, pid, n, size) for n, pid in enumerate(self.party_ids)]
@@ -95,24 +118,25 @@ class NegotiationModel(mesa.Model, ReplicateState):
         everyone = np.arange(size)
         for path, values in draws.values.items():
             self.bindings[path].assign(everyone, values)
-        if any((p.style == RATIONAL).any() for p in self.parties):
-            raise UserError(
-                "concession style 'rational' needs the alternating protocol, which is not "
-                "available in this version of negsim"
-            )
+        for party in self.parties:
+            party.set_share_ideals(self.layout)
 
         self.table = self.status_quo.copy()
         self.war_costs = np.zeros((size, len(self.parties)))  # borne so far, per party
         expected = self.battlefield.expected_drift(self.status_quo)
         for party in self.parties:
             party.form_belief(expected, self.battlefield.scale, self.status_quo)
-        self.outcomes = Outcomes(size, len(self.issue_ids), len(self.parties), self.events.names)
+        self.outcomes = Outcomes(
+            size, len(dimensions), len(self.parties), self.events.names, self.protocol.forecast
+        )
         self.outcomes.compromise[:] = eq.compromise(
             self.stack("capability"),
             self.stack("salience"),
             self.stack("ideal"),
             fallback=self.status_quo,
         )
+        self.last = self.protocol.rounds(scenario.rounds)
+        self.running = self.last > 0
         self.record_rounds = record_rounds
         self.last_round: dict[str, np.ndarray] = {}
         if record_rounds:
@@ -122,11 +146,12 @@ class NegotiationModel(mesa.Model, ReplicateState):
 
     def _bindings(self) -> dict[str, Binding]:
         paths = {
-            f"issues.{iid}.status_quo": Binding(self, "status_quo", k)
-            for k, iid in enumerate(self.issue_ids)
+            f"issues.{iid}.status_quo": Binding(self, "status_quo", self.layout.column(iid))
+            for iid, units in self.units.items()
+            if not units.is_shares
         }
         for party in self.parties:
-            paths.update(party.bindings(self.issue_ids))
+            paths.update(party.bindings(self.layout))
         paths.update(self.battlefield.bindings())
         paths.update(self.events.bindings())
         paths.update(self.protocol.bindings())
@@ -139,7 +164,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
     def step(self) -> None:
         """One round for every replicate still bargaining."""
         self.round += 1
-        t, last = self.round, self.negotiation.rounds
+        t, last = self.round, self.last
         fired = self.events.fire(t, self.event_rng, self.bindings)
         for name, mask in fired.items():
             self.outcomes.fired[name][self.rows[mask]] = True
@@ -174,8 +199,10 @@ class NegotiationModel(mesa.Model, ReplicateState):
             axis=1,
         )
         proposal = self.protocol.propose(
-            Round(t, elapsed, self.table, self.status_quo, weights, aspiration, demand)
+            Round(t, elapsed, self.table, self.status_quo, weights, reservation, aspiration, demand)
         )
+        if proposal.aspiration is not None:  # the protocol's own thresholds (e.g. rational play)
+            aspiration = proposal.aspiration
         accepted = proposal.utility >= aspiration - ACCEPT_TOLERANCE
         deal = self.protocol.ratified(accepted)
         self.table = proposal.package
@@ -192,6 +219,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
                 "aspiration": aspiration,
                 "accepted": accepted,
                 "deal": deal,
+                "detail": proposal.detail,
             }
             self.datacollector.collect(self)
 
@@ -216,20 +244,18 @@ class NegotiationModel(mesa.Model, ReplicateState):
 
     def _end_without_deal(self, index: np.ndarray, weights: list[np.ndarray]) -> None:
         """At the last round: the status quo holds and every party bears the war costs of
-        every round (at the rate in force in each, events included)."""
+        every round (at the rate in force in each, events included). Under a forecasting
+        protocol the outcome is its forecast instead, and the payoff its utility."""
         rows, out = self.rows[index], self.outcomes
-        status_quo = self.status_quo[index]
+        outcome = self.protocol.outcome(self.status_quo)
         utility = np.stack(
-            [
-                p.utility(self.status_quo, w)[index]
-                for p, w in zip(self.parties, weights, strict=True)
-            ],
+            [p.utility(outcome, w)[index] for p, w in zip(self.parties, weights, strict=True)],
             axis=1,
         )
-        out.package[rows] = status_quo
-        out.status_quo[rows] = status_quo
+        out.package[rows] = outcome[index]
+        out.status_quo[rows] = self.status_quo[index]
         out.utility[rows] = utility
-        out.payoff[rows] = utility - self.war_costs[index]
+        out.payoff[rows] = utility if out.forecast else utility - self.war_costs[index]
 
     def keep(self, index: np.ndarray) -> None:
         """Drop every replicate but those at ``index`` from the model and all its parts."""
@@ -239,6 +265,8 @@ class NegotiationModel(mesa.Model, ReplicateState):
 
     def run(self) -> Outcomes:
         """Run every round (or until every replicate has a deal); the block's outcomes."""
+        if self.last == 0:  # a one-shot protocol: its outcome before any round
+            self._end_without_deal(np.arange(len(self.rows)), [p.weights for p in self.parties])
         while self.running:
             self.step()
         return self.outcomes

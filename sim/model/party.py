@@ -13,6 +13,7 @@ from sim.scenario.schema import CONCESSION_STYLES, DEFAULT_BETA
 
 if TYPE_CHECKING:
     from sim.model.model import NegotiationModel
+    from sim.scenario.units import Layout
 
 HARDLINER = CONCESSION_STYLES.index("hardliner")
 RATIONAL = CONCESSION_STYLES.index("rational")
@@ -33,8 +34,11 @@ class Party(mesa.Agent, ReplicateState):
     """An actor with preferences over packages.
 
     Each attribute is an array over the replicates still bargaining: scalars per replicate
-    (``capability``, ``patience``, ...) have shape (R,), per-issue ones (``ideal``,
-    ``salience``, ``belief``) shape (R, K). ``belief`` is the drift of each battlefield issue
+    (``capability``, ``patience``, ...) have shape (R,), per-dimension ones (``ideal``,
+    ``salience``, ``belief``) shape (R, D) — one dimension per scale or option issue, one per
+    named party of a shares issue (:class:`~sim.scenario.units.Layout`). ``salience`` holds the
+    party's salience of each dimension's issue; ``stake`` (D,) says which dimensions its utility
+    counts (not the other parties' shares). ``belief`` is the drift of each battlefield issue
     the party believes in, in model units per round.
     """
 
@@ -44,7 +48,9 @@ class Party(mesa.Agent, ReplicateState):
         super().__init__(model)
         self.party_id = party_id
         self.index = index
-        n_issues = len(model.issue_ids)
+        layout = model.layout
+        n_issues = len(layout)
+        self.stake = layout.stake(party_id)
         for name in _SCALARS:
             setattr(self, name, np.zeros(size))
         self.style = np.zeros(size, dtype=np.int64)
@@ -67,21 +73,36 @@ class Party(mesa.Agent, ReplicateState):
         """Move the believed drift toward the drift observed this round."""
         self.belief = eq.update_belief(self.belief, observed, self.learning[:, None])
 
-    def bindings(self, issue_ids: list[str]) -> dict[str, Binding]:
+    def bindings(self, layout: Layout) -> dict[str, Binding]:
         """The parameter paths of this party and where each lives."""
         base = f"parties.{self.party_id}"
         paths = {f"{base}.{name}": Binding(self, name) for name in _SCALARS}
         paths[f"{base}.optimism"] = _OptimismBinding(self, "optimism")
         paths[f"{base}.concession.style"] = _StyleBinding(self, "style")
         paths[f"{base}.concession.beta"] = Binding(self, "beta")
-        for k, iid in enumerate(issue_ids):
-            paths[f"{base}.positions.{iid}"] = Binding(self, "ideal", k)
-            paths[f"{base}.salience.{iid}"] = Binding(self, "salience", k)
+        for iid, units in layout.units.items():
+            columns = layout.columns(iid)
+            if not units.is_shares:
+                paths[f"{base}.positions.{iid}"] = Binding(self, "ideal", columns[0])
+            paths[f"{base}.salience.{iid}"] = Binding(self, "salience", tuple(columns))
         return paths
+
+    def set_share_ideals(self, layout: Layout) -> None:
+        """On a shares issue a party's ideal is all of it: share 1 for itself, 0 for the others.
+        A party not among the sharers does not care; its ideal is an equal split."""
+        for iid, units in layout.units.items():
+            if not units.is_shares:
+                continue
+            for k, pid in zip(layout.columns(iid), units.shares, strict=True):
+                if self.party_id in units.shares:
+                    self.ideal[:, k] = float(pid == self.party_id)
+                else:
+                    self.ideal[:, k] = 1.0 / len(units.shares)
 
     @property
     def weights(self) -> np.ndarray:
-        return eq.salience_weights(self.salience)
+        """``w_ik``: salience over the dimensions the party's utility counts, normalised."""
+        return eq.salience_weights(self.salience * self.stake)
 
     def utility(self, packages: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """Utility of ``packages`` (R, C, K) → (R, C), or of one package per replicate

@@ -27,16 +27,33 @@ class ReplicateState:
 
 @dataclass(frozen=True)
 class Binding:
-    """Where a parameter path lives: ``owner.attribute[:, column]`` (or the whole row)."""
+    """Where a parameter path lives: ``owner.attribute[:, column]`` (or the whole row; a tuple
+    of columns takes the same value in each, as an issue's salience on every dimension of a
+    shares issue)."""
 
     owner: ReplicateState
     attribute: str
-    column: int | None = None
+    column: int | tuple[int, ...] | None = None
 
     def assign(self, rows: np.ndarray, values: np.ndarray) -> None:
         """Write ``values`` for the replicates at ``rows`` (positions in the current arrays)."""
         target = getattr(self.owner, self.attribute)
         if self.column is None:
             target[rows] = values
+        elif isinstance(self.column, tuple):
+            target[np.ix_(rows, self.column)] = np.asarray(values)[:, None]
         else:
             target[rows, self.column] = values
+
+
+class Inert(ReplicateState):
+    """Where parameters without effect go: the mediator's settings under another protocol."""
+
+    def binding(self, path: str) -> Binding:
+        return _InertBinding(self, path)
+
+
+@dataclass(frozen=True)
+class _InertBinding(Binding):
+    def assign(self, rows: np.ndarray, values: np.ndarray) -> None:
+        pass

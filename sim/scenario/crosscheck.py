@@ -13,7 +13,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.scenario.distributions import Choice, _Distribution, support_within
-from sim.scenario.schema import Alternating, Event, Mediated, Scenario
+from sim.scenario.schema import Alternating, Event, ExpectedUtility, Mediated, Scenario
+
+MAX_RATIONAL_PARTIES = 10
+"""Subgame-perfect play enumerates every coalition: 2^(parties − 1) per proposer."""
+SPLIT_TOLERANCE = 1e-9
+"""Relative slack when a shares status quo must sum to the total (decimal rounding)."""
 
 DataPath = tuple[str | int, ...]
 
@@ -55,7 +60,12 @@ def _problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
         for n, pid in enumerate(issue.veto):
             if pid not in parties:
                 yield ("issues", iid, "veto", n), _known(parties, "party")
-        yield from _position_problems(s, iid, issue.status_quo, ("issues", iid, "status_quo"))
+        if issue.shares is not None:
+            yield from _shares_problems(s, iid)
+        elif issue.status_quo is None:
+            yield KeyPath(("issues", iid, "status_quo")), "required field missing"
+        else:
+            yield from _position_problems(s, iid, issue.status_quo, ("issues", iid, "status_quo"))
 
     for pid, party in parties.items():
         for iid in party.positions:
@@ -65,10 +75,24 @@ def _problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
             if iid not in issues:
                 yield KeyPath(("parties", pid, "salience", iid)), _known(issues, "issue")
         for iid, value in party.positions.items():
-            if iid in issues:
+            if iid in issues and issues[iid].shares is not None:
+                yield (
+                    KeyPath(("parties", pid, "positions", iid)),
+                    f"{iid} is a shares issue: it takes no position (a party's ideal is all of it)",
+                )
+            elif iid in issues:
                 yield from _position_problems(s, iid, value, ("parties", pid, "positions", iid))
         for iid, weight in party.salience.items():
-            if iid in issues and iid not in party.positions and _upper(weight) > 0:
+            if iid not in issues or _upper(weight) == 0:
+                continue
+            shares = issues[iid].shares
+            if shares is not None and pid not in shares.among:
+                yield (
+                    ("parties", pid, "salience", iid),
+                    f"not among the parties sharing {iid} ({', '.join(shares.among)}): "
+                    "its salience there must be 0",
+                )
+            elif shares is None and iid not in party.positions:
                 yield ("parties", pid, "positions"), f"needs a position on {iid} (it has salience)"
         if all(_upper(w) == 0 for w in party.salience.values()):
             yield ("parties", pid, "salience"), "all salience is zero: the party cares for nothing"
@@ -83,12 +107,87 @@ def _problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
         for n, pid in enumerate(protocol.order or []):
             if pid not in parties:
                 yield ("protocol", "order", n), _known(parties, "party")
+        if protocol.recognition is not None and not any(protocol.recognition.values()):
+            yield ("protocol", "recognition"), "every weight is 0: no party could propose"
+    if isinstance(protocol, ExpectedUtility):
+        for iid, issue in issues.items():
+            if issue.shares is not None:
+                yield (
+                    ("issues", iid, "shares"),
+                    "the expected_utility protocol needs scale or option issues (positions to "
+                    "challenge); a shares issue has none",
+                )
+    yield from _rational_problems(s)
 
     for iid in s.battlefield.effects:
         if iid not in issues:
             yield KeyPath(("battlefield", "effects", iid)), _known(issues, "issue")
+        elif issues[iid].shares is not None:
+            yield (
+                KeyPath(("battlefield", "effects", iid)),
+                f"{iid} is a shares issue: it has no single status quo to steer the war",
+            )
     if "battlefield" in s.model_fields_set and not any(i.battlefield for i in issues.values()):
         yield ("battlefield",), "no issue has battlefield: true, so nothing moves"
+
+
+def _shares_problems(s: Scenario, iid: str):
+    """The parties of a shares issue exist; its status quo splits exactly its total among them."""
+    issue = s.issues[iid]
+    among = issue.shares.among
+    for n, pid in enumerate(among):
+        if pid not in s.parties:
+            yield ("issues", iid, "shares", "among", n), _known(s.parties, "party")
+    split = issue.status_quo
+    if split is None:
+        return
+    for pid in split:
+        if pid not in among:
+            yield (
+                KeyPath(("issues", iid, "status_quo", pid)),
+                f"not among the parties sharing {iid}; among: {', '.join(among)}",
+            )
+    total = issue.shares.total
+    if abs(sum(split.values()) - total) > SPLIT_TOLERANCE * max(1.0, total):
+        yield (
+            ("issues", iid, "status_quo"),
+            f"the amounts add up to {sum(split.values()):g}, not the total {total:g}",
+        )
+
+
+def _rational_problems(s: Scenario):
+    """Subgame-perfect play (concession style rational) is solved for one divisible issue with
+    every party playing it, under the alternating protocol."""
+    rational = [p for p, party in s.parties.items() if party.concession.style == "rational"]
+    if not rational:
+        return
+    where = ("parties", rational[0], "concession", "style")
+    if not isinstance(s.protocol, Alternating):
+        yield where, "rational (subgame-perfect) play needs protocol kind alternating"
+        return
+    for pid, party in s.parties.items():
+        if party.concession.style != "rational":
+            yield (
+                ("parties", pid, "concession"),
+                f"every party must play rational when one does ({rational[0]} does): "
+                "subgame-perfect play assumes all do",
+            )
+    divisible = [i for i, issue in s.issues.items() if issue.options is None]
+    if len(s.issues) != 1 or len(divisible) != 1:
+        yield (
+            where,
+            "rational play is solved for a single scale or shares issue; this scenario has "
+            f"{len(s.issues)} issue{'s' if len(s.issues) != 1 else ''}"
+            + ("" if divisible else " and none is divisible"),
+        )
+    for iid, issue in s.issues.items():
+        if issue.shares is not None and set(issue.shares.among) != set(s.parties):
+            yield (
+                ("issues", iid, "shares", "among"),
+                "rational play on a shares issue needs every party among the sharers",
+            )
+    if len(s.parties) > MAX_RATIONAL_PARTIES:
+        yield where, f"rational play supports at most {MAX_RATIONAL_PARTIES} parties"
 
 
 def _upper(value: Any) -> float:
@@ -152,9 +251,20 @@ def _event_problems(s: Scenario):
                     ),
                 )
                 continue
+            if target.endswith(".concession.style") and (value == "rational" or _is_rational(s)):
+                yield (
+                    where,
+                    "an event cannot switch a party to or from rational play: subgame-perfect "
+                    "play is fixed for the whole negotiation",
+                )
+                continue
             message = _set_value_problem(s, target, value, event.set)
             if message:
                 yield where, message
+
+
+def _is_rational(s: Scenario) -> bool:
+    return any(party.concession.style == "rational" for party in s.parties.values())
 
 
 def _set_value_problem(s: Scenario, target: str, value: Any, sets: dict[str, Any]) -> str | None:
@@ -163,6 +273,17 @@ def _set_value_problem(s: Scenario, target: str, value: Any, sets: dict[str, Any
     A concession style and its beta go together: a new style brings its default beta unless the
     same event sets one (as the engine applies them)."""
     value = value.model_dump() if hasattr(value, "model_dump") else value
+    if target.startswith("protocol.") and not isinstance(s.protocol, Mediated):
+        # The mediator's settings under another protocol: checked as the mediated protocol would
+        # check them, and without effect (a variant may switch protocols and keep its events).
+        name = target.removeprefix("protocol.")
+        if name == "mediator" and value is not None and value not in s.parties:
+            return _known(s.parties, "party")
+        try:
+            Mediated.model_validate({name: value})
+        except ValidationError as exc:
+            return exc.errors()[0]["msg"].removeprefix("Value error, ")
+        return None
     if target.startswith("events."):  # events.<name>.probability: validate that event alone
         event = next(e for e in s.events if e.name == target.split(".")[1])
         try:

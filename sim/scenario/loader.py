@@ -42,6 +42,7 @@ _UNION_TAGS = {
     "option",
     "null",
     "choice",
+    "split",
     *DISTRIBUTIONS,
     "rule",
     "quota",
@@ -170,11 +171,14 @@ def _copy_subtree(src: Document, src_path: DataPath, out: Document, out_path: Da
         out.keys[out_path] = src.keys[src_path]
 
 
-def _whole(base: dict, over: dict) -> bool:
+def _whole(base: dict, over: dict, path: DataPath = ()) -> bool:
     """Mappings that stand for one value replace each other whole: a distribution or a choice
-    (a variant's ``{normal: ..}`` must not inherit the base's ``sd`` or ``clip``), and a
-    protocol of another ``kind`` (its settings do not carry over)."""
+    (a variant's ``{normal: ..}`` must not inherit the base's ``sd`` or ``clip``), a status quo
+    (a shares issue's split must add up by itself), and a protocol of another ``kind`` (its
+    settings do not carry over)."""
     if value_kind(over) not in (None, "number", "option", "null"):
+        return True
+    if path and path[-1] == "status_quo":
         return True
     return "kind" in over and over.get("kind") != base.get("kind")
 
@@ -187,7 +191,7 @@ def _merge(
     base: Document, bpath: DataPath, over: Document, opath: DataPath, out: Document, path: DataPath
 ) -> Any:
     b, o = _get(base.data, bpath), _get(over.data, opath)
-    if isinstance(b, dict) and isinstance(o, dict) and not _whole(b, o):
+    if isinstance(b, dict) and isinstance(o, dict) and not _whole(b, o, path):
         out.values[path] = over.values.get(opath) or base.values.get(bpath)
         if path in over.keys or path in base.keys:
             out.keys[path] = over.keys.get(opath) or base.keys.get(bpath)

@@ -58,15 +58,20 @@ def parameter_leaves(scenario: Scenario) -> dict[str, Leaf]:
                     Leaf(f"{base}.positions.{iid}", party.positions[iid], "position", iid)
                 )
     for iid, issue in scenario.issues.items():
-        leaves.append(Leaf(f"issues.{iid}.status_quo", issue.status_quo, "position", iid))
+        if issue.shares is None:  # a shares issue's status quo is a fixed split, not drawn
+            leaves.append(Leaf(f"issues.{iid}.status_quo", issue.status_quo, "position", iid))
     field = scenario.battlefield
     leaves.append(Leaf("battlefield.drift", field.drift))
     leaves.append(Leaf("battlefield.volatility", field.volatility))
-    for iid in scenario.issues:
-        leaves.append(Leaf(f"battlefield.effects.{iid}", field.effects.get(iid, 0.0)))
-    if isinstance(scenario.protocol, Mediated):
-        leaves.append(Leaf("protocol.mediator", scenario.protocol.mediator, kind="mediator"))
-        leaves.append(Leaf("protocol.mediator_bias", scenario.protocol.mediator_bias))
+    for iid, issue in scenario.issues.items():
+        if issue.shares is None:
+            leaves.append(Leaf(f"battlefield.effects.{iid}", field.effects.get(iid, 0.0)))
+    # The mediator's settings exist under every protocol, so that events may set them; only the
+    # mediated protocol acts on them (a variant may switch protocols and keep its events).
+    protocol = scenario.protocol
+    mediated = isinstance(protocol, Mediated)
+    leaves.append(Leaf("protocol.mediator", protocol.mediator if mediated else None, "mediator"))
+    leaves.append(Leaf("protocol.mediator_bias", protocol.mediator_bias if mediated else 0.0))
     for event in scenario.events:
         leaves.append(Leaf(f"events.{event.name}.probability", event.probability))
     return {leaf.path: leaf for leaf in leaves}

@@ -39,6 +39,40 @@ Position = Annotated[
 ]
 """A point on one issue: a number on a scale or an option name, either possibly uncertain."""
 
+Split = dict[Id, number(ge=0)]
+"""How a shares issue's total is split: party → amount (parties left out get nothing)."""
+
+
+def _status_quo_kind(value: Any) -> str | None:
+    """A status quo is a position, or — for a shares issue — a split {party: amount, ..}."""
+    kind = value_kind(value)
+    if kind is None and isinstance(value, dict) and value:
+        amounts = value.values()
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in amounts):
+            return "split"
+    return kind
+
+
+StatusQuo = Annotated[
+    _union_of(
+        {
+            "number": Finite,
+            "option": str,
+            "choice": Choice,
+            **DISTRIBUTIONS,
+            "split": Split,
+        }
+    ),
+    Discriminator(
+        _status_quo_kind,
+        custom_error_type="status_quo",
+        custom_error_message=(
+            "expected a number in the issue's units, an option name, a distribution, "
+            "{choice: {option: weight}}, or for a shares issue {party: amount, ..}"
+        ),
+    ),
+]
+
 SetValue = Annotated[
     _union_of({"number": Finite, "option": str, "null": None, "choice": Choice, **DISTRIBUTIONS}),
     Discriminator(
@@ -66,8 +100,23 @@ class Scale(StrictModel):
         return self
 
 
+class Shares(StrictModel):
+    """A divisible total split among named parties (DESIGN.md §2): each party's ideal is all of
+    it, and its loss on the issue is the share it does not get."""
+
+    among: list[Id] = Field(min_length=2, description="the parties the total is split among")
+    total: number(gt=0) = Field(1.0, description="the amount split, in the issue's own units")
+
+    @model_validator(mode="after")
+    def _distinct(self):
+        if len(set(self.among)) != len(self.among):
+            raise ValueError("the parties of a shares issue must be distinct")
+        return self
+
+
 class Issue(StrictModel):
-    """One dimension of the deal: a numeric ``scale`` or ordered ``options``."""
+    """One dimension of the deal: a numeric ``scale``, ordered ``options``, or ``shares`` of a
+    total among named parties."""
 
     title: str | None = None
     scale: Scale | None = None
@@ -77,14 +126,35 @@ class Issue(StrictModel):
     values: list[number(ge=0, le=1)] | None = Field(
         None, description="where each option lies in [0, 1]; default evenly spaced"
     )
-    status_quo: Position = Field(description="what holds if there is no deal")
+    shares: Shares | None = Field(
+        None, description="a total split among named parties, summing to the total"
+    )
+    status_quo: StatusQuo | None = Field(
+        None,
+        description="what holds if there is no deal (required, except on a shares issue, "
+        "where leaving it out means no deal gives nobody any of the total)",
+    )
     veto: list[Id] = Field(default_factory=list, description="whose consent the outcome needs")
     battlefield: StrictBool = Field(False, description="the war moves this issue's status quo")
 
     @model_validator(mode="after")
     def _one_kind(self):
-        if (self.scale is None) == (self.options is None):
-            raise ValueError("an issue needs exactly one of scale or options")
+        if sum(kind is not None for kind in (self.scale, self.options, self.shares)) != 1:
+            raise ValueError("an issue needs exactly one of scale, options or shares")
+        split = isinstance(self.status_quo, dict)
+        if self.shares is not None:
+            if self.battlefield:
+                raise ValueError("battlefield: true needs a scale issue, not shares")
+            if self.values is not None:
+                raise ValueError("values only goes with options")
+            if self.status_quo is not None and not split:
+                raise ValueError(
+                    "the status quo of a shares issue is a split {party: amount, ..} summing "
+                    "to its total, or left out (no deal gives nobody any of it)"
+                )
+            return self
+        if split:
+            raise ValueError("a split {party: amount, ..} is the status quo of a shares issue only")
         if self.options is not None:
             if len(set(self.options)) != len(self.options):
                 raise ValueError("option names must be unique")
@@ -131,7 +201,11 @@ class Party(StrictModel):
 
     title: str | None = None
     capability: uncertain(gt=0) = Field(description="power it brings to bear (relative)")
-    positions: dict[Id, Position] = Field(description="ideal point per issue, native units")
+    positions: dict[Id, Position] = Field(
+        default_factory=dict,
+        description="ideal point per issue, native units (none on a shares issue: a party's "
+        "ideal there is all of it)",
+    )
     salience: dict[Id, uncertain(ge=0)] = Field(
         description="how much it cares per issue (>= 0); issues left out count 0"
     )
@@ -188,16 +262,30 @@ class Mediated(StrictModel):
 
 
 class Alternating(StrictModel):
-    """One proposer per round, by recognition probability or a fixed order."""
+    """One proposer per round, by recognition probability or a fixed order (DESIGN.md §3)."""
 
     kind: Literal["alternating"]
-    recognition: dict[Id, number(ge=0)] | None = None
-    order: list[Id] | None = None
+    recognition: dict[Id, number(ge=0)] | None = Field(
+        None,
+        description="probability weights of being the proposer; parties left out never "
+        "propose; default proportional to capability",
+    )
+    order: list[Id] | None = Field(
+        None, description="a fixed cycle of proposers instead of recognition"
+    )
     decision: Annotated[
         Annotated[Literal["unanimity", "majority"], Tag("rule")] | Annotated[Quota, Tag("quota")],
         Discriminator(_rule_kind),
-    ] = "unanimity"
-    ratification: Ratification = "veto"
+    ] = Field(
+        "unanimity",
+        description="who must vote yes (the proposer votes for its own proposal): every party, "
+        "more than half of the parties, or {quota: share} of total capability",
+    )
+    ratification: Ratification = Field(
+        "veto",
+        description="on top of the decision: veto (every veto holder), unanimity, or "
+        "{quota: share}",
+    )
 
     @model_validator(mode="after")
     def _one_rule(self):
@@ -210,8 +298,12 @@ class ExpectedUtility(StrictModel):
     """Bueno de Mesquita's expected-utility model (Scholz, Calbert & Smith 2011)."""
 
     kind: Literal["expected_utility"]
-    q: number(ge=0, le=1) = 1.0
-    t: number(ge=0, le=1) = 1.0
+    q: number(ge=0, le=1) = Field(
+        1.0, description="Q: probability the status quo holds if no challenge is made"
+    )
+    t: number(ge=0, le=1) = Field(
+        1.0, description="T: probability a change without challenge is for the better"
+    )
 
 
 class Compromise(StrictModel):

@@ -14,35 +14,53 @@ from sim.model.equations import compromise
 from sim.scenario.distributions import Choice, _Distribution
 from sim.scenario.parameters import parameter_leaves
 from sim.scenario.sampling import central_value
-from sim.scenario.schema import Mediated, Scenario
-from sim.scenario.units import IssueUnits, issue_units
+from sim.scenario.schema import Alternating, ExpectedUtility, Mediated, Scenario
+from sim.scenario.units import IssueUnits, Layout, issue_units
 
 
 def compromise_forecast(scenario: Scenario) -> dict[str, float]:
-    """Stokman's compromise per issue from central values, in model units [0, 1]."""
+    """Stokman's compromise per issue from central values, in model units [0, 1]: one value
+    per scale or option issue, and per party of a shares issue (``<issue>.<party>``: the share
+    ``c·s / Σ c·s`` of the total)."""
     leaves = parameter_leaves(scenario)
-    units = issue_units(scenario.issues)
-    issues, parties = list(scenario.issues), list(scenario.parties)
+    layout = Layout.of(scenario.issues)
+    units = layout.units
+    parties = list(scenario.parties)
 
     def central(path: str) -> float:
         return central_value(leaves[path], units)
 
-    status_quo = np.array([central(f"issues.{k}.status_quo") for k in issues])
+    forecast = {}
     capability = np.array([central(f"parties.{p}.capability") for p in parties])
-    salience = np.array([[central(f"parties.{p}.salience.{k}") for k in issues] for p in parties])
-    positions = np.array(
-        [
+    for iid, issue in scenario.issues.items():
+        salience = np.array([central(f"parties.{p}.salience.{iid}") for p in parties])
+        if issue.shares is not None:
+            among = issue.shares.among
+            weight = np.array(
+                [
+                    c * w if p in among else 0.0
+                    for p, c, w in zip(parties, capability, salience, strict=True)
+                ]
+            )
+            total = weight.sum()
+            for pid in among:
+                share = weight[parties.index(pid)] / total if total > 0 else 1 / len(among)
+                forecast[f"{iid}.{pid}"] = float(share)
+            continue
+        status_quo = central(f"issues.{iid}.status_quo")
+        positions = np.array(
             [
-                central(f"parties.{p}.positions.{k}")
-                if k in scenario.parties[p].positions
-                else status_quo[n]
-                for n, k in enumerate(issues)
+                central(f"parties.{p}.positions.{iid}")
+                if iid in scenario.parties[p].positions
+                else status_quo
+                for p in parties
             ]
-            for p in parties
-        ]
-    )
-    forecast = compromise(capability, salience, positions, fallback=status_quo)
-    return dict(zip(issues, forecast.tolist(), strict=True))
+        )
+        value = compromise(
+            capability, salience[:, None], positions[:, None], fallback=np.array([status_quo])
+        )
+        forecast[iid] = float(value[0])
+    return forecast
 
 
 def _value(value, issue: IssueUnits | None = None) -> str:
@@ -81,15 +99,25 @@ def render_scenario(scenario: Scenario, console: Console) -> None:
     for column in ("issue", "range or options", "status quo", "veto", "battlefield"):
         issues.add_column(column)
     for iid, issue in scenario.issues.items():
-        kind = (
-            " < ".join(issue.options)
-            if issue.options
-            else f"{issue.scale.min:g}–{issue.scale.max:g} {issue.scale.unit}".strip()
-        )
+        if issue.shares is not None:
+            kind = f"{issue.shares.total:g} shared among {', '.join(issue.shares.among)}"
+            split = issue.status_quo
+            status_quo = (
+                "nobody gets any"
+                if split is None
+                else ", ".join(f"{p} {amount:g}" for p, amount in split.items())
+            )
+        else:
+            kind = (
+                " < ".join(issue.options)
+                if issue.options
+                else f"{issue.scale.min:g}–{issue.scale.max:g} {issue.scale.unit}".strip()
+            )
+            status_quo = _value(issue.status_quo, units[iid])
         issues.add_row(
             iid if not issue.title else f"{iid}\n[dim]{issue.title}[/dim]",
             kind,
-            _value(issue.status_quo, units[iid]),
+            status_quo,
             ", ".join(issue.veto) or "—",
             "yes" if issue.battlefield else "",
         )
@@ -99,22 +127,28 @@ def render_scenario(scenario: Scenario, console: Console) -> None:
     positions.add_column("party", footer="compromise forecast")
     positions.add_column("capability", justify="right")
     forecast = compromise_forecast(scenario)
-    for iid in scenario.issues:
-        positions.add_column(iid, justify="right", footer=_forecast_text(units[iid], forecast[iid]))
+    for iid, issue in scenario.issues.items():
+        if issue.shares is not None:
+            footer = "\n".join(
+                f"{p} {units[iid].describe(forecast[f'{iid}.{p}'])}" for p in issue.shares.among
+            )
+        else:
+            footer = _forecast_text(units[iid], forecast[iid])
+        positions.add_column(iid, justify="right", footer=footer)
     for pid, party in scenario.parties.items():
         cells = []
-        for iid in scenario.issues:
-            if iid in party.positions:
+        for iid, issue in scenario.issues.items():
+            if issue.shares is not None and pid in issue.shares.among:
+                salience = _value(party.salience.get(iid, 0.0))
+                cells.append(f"all of it ({salience})")
+            elif iid in party.positions:
                 salience = _value(party.salience.get(iid, 0.0))
                 cells.append(f"{_value(party.positions[iid], units[iid])} ({salience})")
             else:
                 cells.append("—")
         positions.add_row(pid, _value(party.capability), *cells)
     console.print(positions)
-    console.print(
-        "Veto holders: "
-        + (", ".join(scenario.veto_holders) or "none named, so every party must accept a deal")
-    )
+    console.print(_who_must_accept(scenario))
 
     if scenario.events:
         events = Table(title="Events", title_justify="left")
@@ -129,6 +163,7 @@ def render_scenario(scenario: Scenario, console: Console) -> None:
 
 
 def _protocol(scenario: Scenario) -> str:
+    """The protocol and its settings in words."""
     protocol = scenario.protocol
     if isinstance(protocol, Mediated):
         return (
@@ -136,9 +171,43 @@ def _protocol(scenario: Scenario) -> str:
             f"bias {_value(protocol.mediator_bias)}, {protocol.candidates} candidates, "
             f"ratification: {_ratification(protocol.ratification)})"
         )
-    settings = protocol.model_dump(exclude={"kind"}, exclude_unset=True)
-    detail = ", ".join(f"{k}: {v}" for k, v in settings.items())
-    return f"{protocol.kind} ({detail})" if detail else protocol.kind
+    if isinstance(protocol, Alternating):
+        if protocol.order is not None:
+            proposers = "in turn: " + " → ".join(protocol.order)
+        elif protocol.recognition is not None:
+            proposers = "recognition " + ", ".join(
+                f"{p} {w:g}" for p, w in protocol.recognition.items()
+            )
+        else:
+            proposers = "recognition ∝ capability"
+        rational = all(p.concession.style == "rational" for p in scenario.parties.values())
+        play = "subgame-perfect (all rational)" if rational else "behavioural concession"
+        return (
+            f"alternating offers (proposer {proposers}; decision: "
+            f"{_ratification(protocol.decision)}; ratification: "
+            f"{_ratification(protocol.ratification)}; play: {play})"
+        )
+    if isinstance(protocol, ExpectedUtility):
+        return (
+            f"expected_utility (Bueno de Mesquita, as specified by Scholz et al. 2011; "
+            f"q {protocol.q:g}, t {protocol.t:g}; forecast: the weighted median after "
+            f"{scenario.rounds} {scenario.round_label}s)"
+        )
+    return "compromise (Stokman's one-shot Σ c·s·x / Σ c·s; no bargaining)"
+
+
+def _who_must_accept(scenario: Scenario) -> str:
+    holders = ", ".join(scenario.veto_holders)
+    protocol = scenario.protocol
+    if isinstance(protocol, Mediated):
+        return "Veto holders: " + (holders or "none named, so every party must accept a deal")
+    if isinstance(protocol, Alternating):
+        return "Veto holders: " + (
+            f"{holders} (each must accept, besides the decision rule)"
+            if holders
+            else "none named, so the decision rule alone decides"
+        )
+    return "No deals: the protocol forecasts the outcome; veto lists play no part"
 
 
 def _ratification(rule) -> str:

@@ -1,4 +1,6 @@
-"""``negsim trace``: one replicate told round by round in plain words."""
+"""``negsim trace``: one replicate told round by round in plain words, each protocol in its own
+terms — the mediator's text and the responses; the proposer, its offer and the responses; the
+challenges, offers and moves of the expected-utility model; Stokman's one-shot compromise."""
 
 from __future__ import annotations
 
@@ -7,12 +9,21 @@ from rich.console import Console
 from sim.batch.trace import Trace
 from sim.scenario.units import issue_units
 
+OFFER_WORDS = {
+    "conflict": "loses a conflict to",
+    "compromise": "compromises with",
+    "capitulation": "capitulates to",
+}
+
 
 def _package(trace: Trace, row: dict, prefix: str, label_prefix: str) -> str:
     parts = []
     for iid, units in issue_units(trace.scenario.issues).items():
         if units.is_options:
             parts.append(f"{iid} {row[f'{label_prefix}.{iid}']}")
+        elif units.is_shares:
+            shares = ", ".join(f"{p} {row[f'{prefix}.{iid}.{p}']:,.4g}" for p in units.shares)
+            parts.append(f"{iid} {shares}")
         else:
             parts.append(f"{iid} {row[f'{prefix}.{iid}']:,.4g} {units.unit}".rstrip())
     return "; ".join(parts)
@@ -21,13 +32,14 @@ def _package(trace: Trace, row: dict, prefix: str, label_prefix: str) -> str:
 def tell(trace: Trace, console: Console) -> None:
     """Print the story of ``trace``."""
     scenario = trace.scenario
+    kind = scenario.protocol.kind
     label = scenario.round_label
     events = {e.name: e for e in scenario.events}
     battlefield = [iid for iid, issue in scenario.issues.items() if issue.battlefield]
     units = issue_units(scenario.issues)
     console.print(
         f"[bold]Replicate {trace.replicate}[/bold] of {scenario.title or scenario.name} "
-        f"(seed {trace.seed}, protocol {scenario.protocol.kind})"
+        f"(seed {trace.seed}, protocol {kind})"
     )
     drawn = {
         k.removeprefix("param."): v for k, v in trace.outcome.items() if k.startswith("param.")
@@ -40,6 +52,7 @@ def tell(trace: Trace, console: Console) -> None:
                 for path, value in drawn.items()
             )
         )
+    rational = all(p.concession.style == "rational" for p in scenario.parties.values())
     for row in trace.rounds:
         console.print(f"\n[bold]{label.capitalize()} {row['round']}[/bold]")
         fired = [events[name].title or name for name in events if row.get(f"event.{name}")]
@@ -53,20 +66,43 @@ def tell(trace: Trace, console: Console) -> None:
                     for iid in battlefield
                 )
             )
-        console.print("  On the table: " + _package(trace, row, "text", "text_label"))
+        if kind == "expected_utility":
+            _expected_utility_round(trace, row, console)
+            continue
+        if kind == "alternating":
+            proposer = row["alternating.proposer"]
+            console.print(f"  {proposer} proposes: " + _package(trace, row, "text", "text_label"))
+            if row.get("alternating.coalition"):
+                console.print(f"  Coalition: {row['alternating.coalition']}")
+        else:
+            proposer = None
+            console.print("  On the table: " + _package(trace, row, "text", "text_label"))
+        threshold = "its continuation value" if rational else "aspiration"
         for pid in scenario.parties:
             utility, aspiration = row[f"utility.{pid}"], row[f"aspiration.{pid}"]
-            if row[f"accepted.{pid}"]:
-                verdict = f"accepts ({utility:.3f} ≥ aspiration {aspiration:.3f})"
+            if pid == proposer:
+                verdict = f"proposed it ({utility:.3f})"
+            elif row[f"accepted.{pid}"]:
+                verdict = f"accepts ({utility:.3f} ≥ {threshold} {aspiration:.3f})"
             else:
                 verdict = (
-                    f"refuses ({utility:.3f} < aspiration {aspiration:.3f}, "
+                    f"refuses ({utility:.3f} < {threshold} {aspiration:.3f}, "
                     f"short by {aspiration - utility:.3f})"
                 )
             console.print(f"    {pid} {verdict}")
     outcome = trace.outcome
     console.print()
-    if outcome["deal"]:
+    if kind == "compromise":
+        console.print(
+            "[bold]Stokman's compromise, one shot[/bold] (Σ c·s·x / Σ c·s of the ideal points, "
+            "no rounds played): " + _package(trace, outcome, "outcome", "outcome_label")
+        )
+    elif kind == "expected_utility":
+        console.print(
+            f"[bold]Forecast after {scenario.rounds} {label}s[/bold] (the weighted median): "
+            + _package(trace, outcome, "outcome", "outcome_label")
+        )
+    elif outcome["deal"]:
         console.print(
             f"[bold]Deal in {label} {outcome['round']}[/bold]: "
             + _package(trace, outcome, "outcome", "outcome_label")
@@ -83,3 +119,39 @@ def tell(trace: Trace, console: Console) -> None:
             for pid in scenario.parties
         )
     )
+
+
+def _expected_utility_round(trace: Trace, row: dict, console: Console) -> None:
+    """One round of Bueno de Mesquita's model, issue by issue: the median and mean before and
+    after, who challenges whom, and which offer each actor took."""
+    scenario = trace.scenario
+    for iid, units in issue_units(scenario.issues).items():
+
+        def value(x: float, units=units) -> str:
+            return units.describe(x) if units.is_options else f"{x:,.4g} {units.unit}".rstrip()
+
+        console.print(
+            f"  {iid}: weighted median {value(row[f'eu.start_median.{iid}'])} → "
+            f"{value(row[f'eu.median.{iid}'])}; weighted mean "
+            f"{row[f'eu.start_mean.{iid}']:,.4g} → {row[f'eu.mean.{iid}']:,.4g}"
+        )
+        challenges = [
+            f"{pid} {row[f'eu.challenges.{iid}.{pid}']}"
+            for pid in scenario.parties
+            if row[f"eu.challenges.{iid}.{pid}"]
+        ]
+        if challenges:
+            console.print("    Challenges made (expected utility > 0): " + ", ".join(challenges))
+        held = []
+        for pid in scenario.parties:
+            offer = row[f"eu.offer.{iid}.{pid}"]
+            risk = row[f"eu.risk.{iid}.{pid}"]
+            if offer == "none":
+                held.append(pid)
+                continue
+            console.print(
+                f"    {pid} {OFFER_WORDS[offer]} {row[f'eu.from.{iid}.{pid}']}: now at "
+                f"{value(row[f'eu.position.{iid}.{pid}'])} (risk exponent {risk:.2f})"
+            )
+        if held:
+            console.print("    No offer taken: " + ", ".join(held))

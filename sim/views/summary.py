@@ -19,8 +19,15 @@ from rich.table import Table
 
 from sim.analysis.summary import summarize_file
 from sim.batch.store import RUNS
+from sim.model.protocols import PROTOCOLS
 from sim.scenario.schema import Scenario
 from sim.scenario.units import issue_units
+
+FORECASTS = {
+    "expected_utility": "the weighted median after the last round",
+    "compromise": "Stokman's compromise of the ideal points, one shot",
+}
+"""What the forecast of each protocol that forecasts rather than bargains is (``deal`` null)."""
 
 
 @contextmanager
@@ -60,6 +67,9 @@ def print_summary(scenario: Scenario, where: Path, seed: int, console: Console) 
         f"[bold]{scenario.title or scenario.name}[/bold]: {summary.runs:,} replicates, "
         f"seed {seed} → {where}"
     )
+    if PROTOCOLS[scenario.protocol.kind].forecast:
+        _print_forecast(scenario, summary, console)
+        return
     console.print(
         f"Deal in {summary.deal_probability:.1%} of replicates "
         f"(95% interval {low:.1%}–{high:.1%})"
@@ -75,5 +85,19 @@ def print_summary(scenario: Scenario, where: Path, seed: int, console: Console) 
     table.add_column(f"without ({summary.runs - summary.deals:,})", justify="right")
     for issue in summary.issues:
         table.add_row(issue.issue, issue.with_deal, issue.without_deal)
+    console.print(table)
+    console.print("[dim]Medians (most common option on option issues).[/dim]")
+
+
+def _print_forecast(scenario: Scenario, summary, console: Console) -> None:
+    """A forecasting protocol has no deals: the typical forecast per issue."""
+    kind = scenario.protocol.kind
+    what = f" ({FORECASTS[kind]})" if kind in FORECASTS else ""
+    console.print(f"Protocol {kind}: no deals; the outcome is a forecast{what}")
+    table = Table(title_justify="left")
+    table.add_column("issue")
+    table.add_column(f"forecast ({summary.runs:,})", justify="right")
+    for issue in summary.issues:
+        table.add_row(issue.issue, issue.without_deal)
     console.print(table)
     console.print("[dim]Medians (most common option on option issues).[/dim]")
