@@ -7,9 +7,7 @@ loads the same rows.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import json
 import math
 import re
@@ -21,25 +19,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from helpers import HARBOUR, cli, words
 
 import sim
-from sim.cli import main
 
-HARBOUR = Path(__file__).parent / "data" / "harbour.yaml"
 RUNS, SEED = 1100, 4  # two blocks: the second one partly used
-
-
-def cli(*args: str | Path) -> tuple[int, str, str]:
-    """Run the ``negsim`` command in-process: (exit status, standard output, standard error)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
-
-
-def words(text: str) -> str:
-    """Text with every run of whitespace made one space (the terminal may wrap lines)."""
-    return " ".join(text.split())
 
 
 def wilson(successes: int, trials: int) -> tuple[float, float]:

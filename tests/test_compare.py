@@ -7,8 +7,6 @@ that would be meaningless skipped with one line each; the command end to end.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import shutil
 import subprocess
@@ -17,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import HARBOUR, cli, words
 from scipy import stats
 
 import sim
@@ -35,26 +34,13 @@ from sim.analysis.statistics import (
     wasserstein,
     wilson_interval,
 )
-from sim.cli import main
 
 ROOT = Path(__file__).parent.parent
-HARBOUR = Path(__file__).parent / "data" / "harbour.yaml"
 STATICS = Path(__file__).parent / "data" / "statics.yaml"
 FLAGSHIP = ROOT / "scenarios" / "budapest_2025.yaml"
 TOMAHAWKS = ROOT / "scenarios" / "budapest_2025_tomahawks.yaml"
 RUNS = 1024  # one block: a smaller batch costs as much
 PAIRS = 12  # seed pairs of the false-alarm check
-
-
-def cli(*args: str | Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
-
-
-def words(text: str) -> str:
-    return " ".join(text.split())
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,6 @@ writes one results folder per point and a ``summary.parquet`` that agrees with t
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 import re
@@ -17,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from helpers import HARBOUR, cli
 
 import sim
 from sim.analysis.experiments import (
@@ -28,19 +27,10 @@ from sim.analysis.experiments import (
     run_sweep,
     summary_row,
 )
-from sim.cli import main
 from sim.errors import UserError
 from sim.scenario.yamlsource import parse_value
 
 ROOT = Path(__file__).parent.parent
-HARBOUR = Path(__file__).parent / "data" / "harbour.yaml"
-
-
-def cli(*args: str | Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
 
 
 def write(tmp_path: Path, text: str, name: str = "exp.yaml") -> Path:

@@ -14,18 +14,16 @@ issues (§2).
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from helpers import HARBOUR, cli, words
 
 import sim
 from sim.batch.runner import simulate_block
-from sim.cli import main
 from sim.errors import UserError
 from sim.model import model as model_module
 from sim.model.protocols import PROTOCOLS, Proposal, Protocol
@@ -38,19 +36,7 @@ RUBINSTEIN = REFERENCE / "rubinstein.yaml"
 BARON_FEREJOHN = REFERENCE / "baron_ferejohn_5.yaml"
 EC_EMISSIONS = REFERENCE / "ec_emissions_1994.yaml"
 FLAGSHIP = ROOT / "scenarios" / "budapest_2025.yaml"
-HARBOUR = Path(__file__).parent / "data" / "harbour.yaml"
 SMALL = 16  # replicates per block where the block's size does not matter
-
-
-def cli(*args) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
-
-
-def words(text: str) -> str:
-    return " ".join(text.split())
 
 
 def rows(scenario, *, seed: int = 1, size: int = SMALL, traces: bool = False):

@@ -6,14 +6,13 @@ tables and writes a report with a tornado chart per outcome.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import HARBOUR, cli
 
 import sim
 from sim.analysis.experiments import (
@@ -30,17 +29,7 @@ from sim.analysis.sensitivity import (
     parameter_matrix,
     prcc,
 )
-from sim.cli import main
 from sim.errors import UserError
-
-HARBOUR = Path(__file__).parent / "data" / "harbour.yaml"
-
-
-def cli(*args: str | Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
 
 
 def synthetic(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
