@@ -166,8 +166,10 @@ register_analysis(app)
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the CLI and turn every failure into an exit status."""
-    args = sys.argv[1:] if argv is None else argv
+    args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    if debug:  # accepted anywhere on the line, not only before the command
+        args = ["--debug", *(a for a in args if a != "--debug")]
     try:
         app(args=args, prog_name="negsim")
     except SystemExit as exc:  # the CLI library's own exits: --help, usage errors (2)

@@ -223,9 +223,7 @@ def load_batch(
 ) -> tuple[BatchInfo, Scenario, pd.DataFrame]:
     """A complete results folder as (provenance, the resolved scenario, the ``runs`` rows);
     anything else is a one-line :class:`~sim.errors.UserError`."""
-    import pyarrow.parquet as pq
-
-    from sim.batch.store import load_results
+    from sim.batch.store import load_results, runs_columns
     from sim.scenario.loader import load_scenario
 
     folder = Path(folder)
@@ -235,7 +233,7 @@ def load_batch(
     if not (folder / "runs.parquet").is_file():
         load_results(folder)  # the store's own one line: incomplete, or runs.parquet missing
         raise UserError(f"{folder}: runs.parquet is missing")
-    names = pq.read_schema(folder / "runs.parquet").names
+    names = runs_columns(folder)
     for column in ("deal", "round"):
         if column not in names:
             raise UserError(f"{folder}: runs.parquet has no `{column}` column")

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,21 @@ def _join(parts: Iterable[Path], target: Path) -> None:
         os.replace(temporary, target)
 
 
+@contextmanager
+def _readable(folder: Path) -> Iterator[None]:
+    """A damaged runs.parquet is the user's problem to fix, said in one line."""
+    try:
+        yield
+    except (OSError, pa.ArrowException) as exc:
+        raise UserError(f"{folder}: {RUNS} cannot be read ({exc})") from None
+
+
+def runs_columns(folder: str | Path) -> list[str]:
+    """The column names of a complete batch's ``runs.parquet``."""
+    with _readable(Path(folder)):
+        return pq.read_schema(Path(folder) / RUNS).names
+
+
 def to_frame(table: pa.Table) -> pd.DataFrame:
     """A results table as pandas, integer columns with nulls kept as nullable integers."""
     return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
@@ -182,7 +198,8 @@ def load_results(
     if manifest.get("status") == "complete":
         if not (results.path / RUNS).is_file():
             raise UserError(f"{results.path}: {RUNS} is missing")
-        return to_frame(pq.read_table(results.path / RUNS, columns=columns))
+        with _readable(results.path):
+            return to_frame(pq.read_table(results.path / RUNS, columns=columns))
     if not allow_incomplete:
         raise UserError(
             f"{results.path}: the batch is incomplete; finish it with negsim run ... --resume "
