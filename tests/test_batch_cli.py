@@ -288,3 +288,14 @@ def test_load_results_returns_the_frame_run_returned(tmp_path):
     pd.testing.assert_frame_equal(loaded, returned)
     assert str(loaded["round"].dtype) == "Int64"  # no deal stays missing, not NaN or 0
     assert loaded["round"].isna().sum() == (~loaded["deal"]).sum()
+
+
+def test_a_frame_and_its_file_summarise_alike(tmp_path):
+    """``summarize`` (a DataFrame, for notebooks) and ``summarize_file`` (what ``run`` prints,
+    read a row group at a time) tally the same way."""
+    from sim.analysis.summary import summarize, summarize_file
+
+    runs = sim.run(HARBOUR, runs=2500, seed=3, out=tmp_path / "batch")
+    from_file = summarize_file(tmp_path / "batch" / "runs.parquet", {"border": "km"})
+    assert summarize(runs, {"border": "km"}) == from_file
+    assert from_file.runs == 2500 and from_file.deals == int(runs["deal"].sum())

@@ -308,13 +308,6 @@ def eu_total_distance(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return np.einsum("...k,...kj->...j", weight, distance)
 
 
-def eu_weighted_median(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """The Condorcet winner among the actors' positions (the first actor's, on a tie)."""
-    total = eu_total_distance(x, weight)
-    winner = np.argmin(total, axis=-1)
-    return np.take_along_axis(x, winner[..., None], axis=-1)[..., 0]
-
-
 def eu_success_probability(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """``P_ij = max(Σ_k v_k^{ij}, 0) / Σ_k |v_k^{ij}|``, the vote of k for i against j being
     ``v_k^{ij} = c_k·s_k·(|x_k − x_j| − |x_k − x_i|)``: the probability that i prevails over j

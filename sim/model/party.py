@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from sim.scenario.units import Layout
 
 HARDLINER = CONCESSION_STYLES.index("hardliner")
-RATIONAL = CONCESSION_STYLES.index("rational")
 DEFAULT_BETAS = np.array([DEFAULT_BETA[style] for style in CONCESSION_STYLES])
 _SCALARS = (
     "capability",

@@ -218,7 +218,6 @@ class Choice(StrictModel):
         return np.minimum(index, len(options) - 1)
 
 
-Distribution = Normal | Uniform | Triangular | Beta | LogNormal
 DISTRIBUTION_KINDS = ("normal", "uniform", "triangular", "beta", "lognormal")
 DISTRIBUTIONS = {
     "normal": Normal,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sim.scenario.distributions import Choice, value_kind
+from sim.scenario.distributions import value_kind
 from sim.scenario.schema import DEFAULT_BETA, Mediated, Scenario
 
 LeafKind = Literal["number", "position", "style", "mediator"]
@@ -31,10 +31,6 @@ class Leaf:
     @property
     def uncertain(self) -> bool:
         return value_kind(self.value) not in ("number", "option", "null")
-
-    @property
-    def is_option_choice(self) -> bool:
-        return isinstance(self.value, Choice)
 
 
 def parameter_leaves(scenario: Scenario) -> dict[str, Leaf]:

@@ -66,10 +66,6 @@ class IssueUnits:
         a share → the amount of the total)."""
         return self.low + np.asarray(internal, dtype=float) * self.width
 
-    def delta_to_internal(self, native_delta: np.ndarray | float) -> np.ndarray:
-        """A change per round in the issue's units (drift, volatility) → [0, 1] units."""
-        return np.asarray(native_delta, dtype=float) / self.width
-
     def nearest_option(self, internal: np.ndarray) -> np.ndarray:
         """Index of the option nearest each internal value (ties go to the higher option)."""
         internal = np.asarray(internal)
@@ -142,12 +138,6 @@ class Layout:
     def column(self, iid: str, party: str | None = None) -> int:
         """The dimension of a scale or option issue, or of one party's share."""
         return next(k for k, d in enumerate(self.dimensions) if d.issue == iid and d.party == party)
-
-    @property
-    def issue_index(self) -> np.ndarray:
-        """For each dimension, the position of its issue in the scenario's issue order."""
-        order = {iid: n for n, iid in enumerate(self.units)}
-        return np.array([order[d.issue] for d in self.dimensions], dtype=np.intp)
 
     @property
     def first(self) -> np.ndarray:
