@@ -50,6 +50,19 @@ class Round:
     aspiration: np.ndarray  # (R, P)
     demand: np.ndarray  # (R, P, D)
 
+    def rows(self, rows: slice) -> Round:
+        """The same round for some of its replicates."""
+        return Round(
+            self.number,
+            self.elapsed,
+            self.table[rows],
+            self.status_quo[rows],
+            [w[rows] for w in self.weights],
+            self.reservation[rows],
+            self.aspiration[rows],
+            self.demand[rows],
+        )
+
 
 @dataclass
 class Proposal:

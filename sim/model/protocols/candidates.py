@@ -64,10 +64,11 @@ class CandidateSearch(ReplicateState):
         ideal: np.ndarray,
         capability: np.ndarray,
         salience: np.ndarray,
+        rows: slice = slice(None),
     ) -> tuple[np.ndarray, dict]:
         """Candidate packages dimension-major (D, R, C), on the issues' scales, options and
         simplices; and, per option dimension, its points and the candidates' option indices
-        (R, C)."""
+        (R, C). ``state`` and the arrays may be the replicates at ``rows`` only."""
         demand = state.demand
         center = eq.compromise(capability, salience, demand, fallback=state.table)
         weight = capability[..., None] * salience
@@ -80,7 +81,8 @@ class CandidateSearch(ReplicateState):
         )
         spread = np.maximum(np.sqrt(variance), MINIMUM_SPREAD) * PERTURBATION_WIDTH
 
-        n_dims, size, n_perturbations = self.offsets.shape
+        offsets = self.offsets[:, rows]
+        n_dims, size, n_perturbations = offsets.shape
         fixed = [center[:, None, :], demand, ideal, state.table[:, None, :]]
         if self.pairs:
             first, second = self.pair_index
@@ -94,7 +96,7 @@ class CandidateSearch(ReplicateState):
         packages = np.empty((n_dims, size, fixed.shape[2] + n_perturbations))
         packages[:, :, : fixed.shape[2]] = fixed
         perturbed = packages[:, :, fixed.shape[2] :]
-        np.multiply(self.offsets, spread.T[:, :, None], out=perturbed)
+        np.multiply(offsets, spread.T[:, :, None], out=perturbed)
         perturbed += center.T[:, :, None]
         np.clip(perturbed, 0.0, 1.0, out=perturbed)  # the other candidates lie in [0, 1] already
         for columns in self.simplices:  # a shares issue's candidates split its whole total
