@@ -48,7 +48,9 @@ def _options(
 
 @app.command()
 def validate(
-    scenarios: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+    scenarios: Annotated[
+        list[Path], typer.Argument(metavar="SCENARIO", help="Scenario files to check.")
+    ],
     overrides: SetOption = None,
 ) -> None:
     """Check scenario files: an OK line per valid file, or every problem with its place."""
@@ -70,7 +72,7 @@ def validate(
 
 @app.command()
 def show(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file.")],
+    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file.")],
     overrides: SetOption = None,
 ) -> None:
     """Show a scenario as tables: who wants what, how much they care, the compromise forecast."""
@@ -81,7 +83,7 @@ def show(
 
 @app.command()
 def run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file.")],
+    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file.")],
     runs: Annotated[int, typer.Option("--runs", "-n", help="Number of replicates.")] = 4096,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the batch.")] = 0,
     out: Annotated[
@@ -140,7 +142,7 @@ def run(
 
 @app.command()
 def trace(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file.")],
+    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file.")],
     replicate: Annotated[int, typer.Option("--replicate", "-j", help="Replicate number.")],
     seed: Annotated[int, typer.Option("--seed", help="Seed of the batch.")] = 0,
     overrides: SetOption = None,

@@ -33,8 +33,9 @@ def compare_command(
     folders: Annotated[
         list[Path],
         typer.Argument(
+            metavar="FOLDER",
             help="Results folders (or experiment outputs holding them); the first is the "
-            "reference the others are compared with."
+            "reference the others are compared with.",
         ),
     ],
     report: ReportOption = None,
@@ -69,7 +70,9 @@ def compare_command(
 
 
 def sweep_command(
-    experiment: Annotated[Path, typer.Argument(help="Experiment file (experiments/*.yaml).")],
+    experiment: Annotated[
+        Path, typer.Argument(metavar="EXPERIMENT", help="Experiment file (experiments/*.yaml).")
+    ],
     out: Annotated[
         Path | None,
         typer.Option(
@@ -177,7 +180,10 @@ def sweep_command(
 def sensitivity_command(
     results: Annotated[
         Path,
-        typer.Argument(help="A results folder (negsim run), or a sweep folder (negsim sweep)."),
+        typer.Argument(
+            metavar="FOLDER",
+            help="A results folder (negsim run), or a sweep folder (negsim sweep).",
+        ),
     ],
     top: Annotated[
         int, typer.Option("--top", min=1, help="Parameters shown per outcome in the terminal.")
