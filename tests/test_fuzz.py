@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -29,6 +30,7 @@ SOURCES = {
     ),
 }
 EXAMPLES = int(os.environ.get("NEGSIM_FUZZ_EXAMPLES", "60"))
+MEMORY_CEILING_KIB = 2 * 2**20  # 2 GiB for the whole test process
 
 NASTY_VALUES = [
     "-1",
@@ -139,6 +141,8 @@ def test_a_damaged_scenario_is_valid_or_a_list_of_placed_problems(tmp_path_facto
     out, err = capsys.readouterr()
     assert status in (0, 2), err
     assert elapsed < 1.0
+    # bounded memory: no input makes the process grow past a fixed ceiling (a high-water mark)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < MEMORY_CEILING_KIB
     if status == 0:
         assert out.startswith(f"{path}: OK")
     else:
