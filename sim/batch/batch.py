@@ -153,7 +153,8 @@ def run_batch(
         manifest = manifest_for(
             scenario, text, seed=seed, runs=runs, traces=traces, source=source, overrides=overrides
         )
-        if resume and folder.manifest() is not None:
+        started = folder.path.is_dir() and any(folder.path.iterdir())
+        if resume and started:  # a fresh folder simply starts the batch
             previous = folder.check_resumable(manifest)
             if previous.get("status") == "complete":  # nothing left to do
                 return load_results(folder.path) if collect else None
