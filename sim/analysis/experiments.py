@@ -498,9 +498,10 @@ def _check_out(folder: Path, *, force: bool, resume: bool) -> None:
 
 def _finished(folder: Path, scenario: Scenario, runs: int, seed: int) -> bool:
     """Whether ``folder`` holds this very batch, complete (so a resumed sweep skips it)."""
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    from sim.batch.store import ResultsFolder
+
+    manifest = ResultsFolder(folder).manifest()
+    if manifest is None:
         return False
     sha = hashlib.sha256(dump_scenario(scenario).encode()).hexdigest()
     return (

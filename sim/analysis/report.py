@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.batch.store import ResultsFolder
 from sim.errors import UserError
 
 if TYPE_CHECKING:
@@ -78,10 +78,7 @@ def batch_info(folder: str | Path, label: str | None = None) -> BatchInfo:
     """The :class:`BatchInfo` of a results folder (``label`` defaults to the folder's name).
     A folder without a readable ``manifest.json`` is a :class:`~sim.errors.UserError`."""
     folder = Path(folder)
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        manifest = None
+    manifest = ResultsFolder(folder).manifest()
     if not isinstance(manifest, dict):
         raise UserError(f"{folder}: no readable manifest.json; not a negsim results folder")
     scenario = manifest.get("scenario") or {}
