@@ -45,7 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sim.analysis.statistics import wilson_interval
 from sim.errors import BatchInterrupted, Place, Problem, UserError
 from sim.scenario.distributions import Finite
-from sim.scenario.loader import _pydantic_problem, dump_scenario, load_scenario
+from sim.scenario.loader import dump_scenario, load_scenario, pydantic_problem
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlsource import DataPath, Document, read_yaml
 
@@ -202,7 +202,7 @@ def load_experiment(path: str | Path) -> Experiment:
 
 
 def _problem(doc: Document, error: dict) -> Problem:
-    problem = _pydantic_problem(doc, error)
+    problem = pydantic_problem(doc, error)
     if error["type"] == "string_pattern_mismatch":
         pattern = error["ctx"]["pattern"]
         if "\\." in pattern:

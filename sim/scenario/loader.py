@@ -71,7 +71,7 @@ def validate_document(doc: Document) -> Scenario:
     try:
         return Scenario.model_validate(doc.data)
     except ValidationError as exc:
-        raise UserError([_pydantic_problem(doc, e) for e in exc.errors()]) from None
+        raise UserError([pydantic_problem(doc, e) for e in exc.errors()]) from None
     except CrossCheckError as exc:
         raise UserError(
             [
@@ -85,7 +85,7 @@ def _dotted(path: DataPath) -> str:
     return ".".join(str(p) for p in path)
 
 
-def _pydantic_problem(doc: Document, error: dict) -> Problem:
+def pydantic_problem(doc: Document, error: dict) -> Problem:
     node, path, missing = doc.data, [], None
     loc = error["loc"]
     for n, segment in enumerate(loc):
