@@ -8,10 +8,13 @@ from __future__ import annotations
 import numpy as np
 
 MAX_OPTION_COMBINATIONS = 512
-"""Largest table of option combinations :func:`candidate_utility` looks candidates up in."""
+"""Largest table of option combinations :class:`CandidateSurplus` looks candidates up in."""
 
 NASH_EPSILON = 1e-3
 """Surplus below which the generalised Nash product turns linear (see :func:`nash_score`)."""
+NASH_FACTORS = 12
+"""Factors of the Nash product multiplied before a logarithm is taken: 12 factors of at least
+ε = 1e-3 stay above single precision's smallest normal number (1.2e-38)."""
 
 
 def salience_weights(salience: np.ndarray) -> np.ndarray:
@@ -58,70 +61,85 @@ def _raise(distance: np.ndarray, exponent: np.ndarray) -> np.ndarray:
     return distance
 
 
-def candidate_utility(
-    packages: np.ndarray,
-    options: dict[int, tuple[np.ndarray, np.ndarray]],
-    ideal: np.ndarray,
-    weights: np.ndarray,
-    loss: np.ndarray,
-) -> np.ndarray:
-    """:func:`utility` of C candidate packages for every party at once.
+class CandidateSurplus:
+    """``u_i(o) − a_i``, :func:`utility` over aspiration, of candidate packages for every
+    party, for one round.
 
-    The same equation, laid out for speed: ``packages`` issue-major (K, R, C), the result
-    party-major (P, R, C), so every array operation runs along the long candidate axis. Scale
-    issues are evaluated directly; option issues, which take a few values each, by looking up
-    each party's weighted loss in one table over the combinations of their options (``options``
-    maps an issue's index to its option points and the candidates' option indices (R, C)).
-    Single precision: it ranks candidates in the mediator's search, and the verdict on the
-    chosen text is computed again with :func:`utility`. ``ideal`` and ``weights`` are
-    (R, P, K), ``loss`` (R, P).
+    The same equation laid out for speed, in single precision (it ranks candidates; the
+    verdict on the chosen text is computed again with :func:`utility`), replicates last:
+    results are (P, C, r), so every array operation runs along the replicates. Option issues
+    take a few values each: each party's surplus over every combination of their options,
+    aspiration included, goes in a table once a round (tables of at most
+    ``MAX_OPTION_COMBINATIONS`` entries), which the candidates look up by their option
+    indices. ``options`` lists the option dimensions with their points, ``continuous`` the
+    other dimensions; ``ideal`` and ``weights`` are (R, P, D), ``loss`` and ``aspiration``
+    (R, P).
     """
-    n_issues, size, count = packages.shape
-    position = ideal.transpose(1, 2, 0).astype(np.float32)  # (P, K, R)
-    weight = weights.transpose(1, 2, 0).astype(np.float32)
-    exponent = loss.T[:, :, None]  # (P, R, 1)
-    total = np.zeros((loss.shape[1], size, count), dtype=np.float32)
 
-    table = np.zeros((loss.shape[1], size, 1), dtype=np.float32)
-    code = np.zeros((size, count), dtype=np.intp)
-    for k, (points, index) in options.items():
-        issue_table = np.abs(points.astype(np.float32) - position[:, k, :, None])
-        _raise(issue_table, exponent)
-        issue_table *= weight[:, k, :, None]
-        if table.shape[2] * len(points) > MAX_OPTION_COMBINATIONS:
-            total += _lookup(table, code)
-            table, code = np.zeros_like(table[:, :, :1]), np.zeros_like(code)
-        combined = table[:, :, :, None] + issue_table[:, :, None, :]
-        table = combined.reshape(table.shape[0], size, -1)
-        code = code * len(points) + index
-    if table.shape[2] > 1:
-        total += _lookup(table, code)
+    def __init__(
+        self,
+        options: list[tuple[int, np.ndarray]],
+        continuous: np.ndarray,
+        ideal: np.ndarray,
+        weights: np.ndarray,
+        loss: np.ndarray,
+        aspiration: np.ndarray,
+    ):
+        self.continuous = continuous
+        self.position = ideal.transpose(1, 2, 0).astype(np.float32, order="C")  # (P, D, R)
+        self.weight = weights.transpose(1, 2, 0).astype(np.float32, order="C")
+        self.exponent = loss.T[:, None, :]  # (P, 1, R)
+        by_party = (loss == loss[:1]).all(axis=0)  # each party has one loss in every replicate
+        self.party_loss = loss[0] if by_party.all() else None
+        n_parties, size = loss.shape[1], loss.shape[0]
+        self.size = size
+        self.tables: list[tuple[list[tuple[int, int]], np.ndarray]] = []
+        group, table = [], (1.0 - aspiration.T[:, None, :]).astype(np.float32)  # (P, M, R)
+        for k, points in options:
+            if group and table.shape[1] * len(points) > MAX_OPTION_COMBINATIONS:
+                self.tables.append((group, table.reshape(n_parties, -1)))
+                group, table = [], np.zeros((n_parties, 1, size), dtype=np.float32)
+            issue_loss = np.abs(points.astype(np.float32)[:, None] - self.position[:, k, None, :])
+            _raise(issue_loss, self.exponent)
+            issue_loss *= self.weight[:, k, None, :]
+            table = (table[:, :, None, :] - issue_loss[:, None, :, :]).reshape(n_parties, -1, size)
+            group.append((k, len(points)))
+        self.tables.append((group, table.reshape(n_parties, -1)))
 
-    constant = (loss == loss[:1]).all(axis=0)
-    term = np.empty_like(total)
-    for k in range(n_issues):
-        if k in options:
-            continue
-        np.subtract(packages[k].astype(np.float32), position[:, k, :, None], out=term)
-        np.abs(term, out=term)
-        if constant.all():  # each party's own loss: square or power its rows only
-            for p, value in enumerate(loss[0]):
-                if value == 2:
-                    np.multiply(term[p], term[p], out=term[p])
-                elif value != 1:
-                    np.power(term[p], value, out=term[p])
-        else:
-            _raise(term, exponent)
-        np.multiply(term, weight[:, k, :, None], out=term)
-        total += term
-    return np.subtract(1.0, total, out=total)
+    def __call__(
+        self, positions: np.ndarray, option_index: dict[int, np.ndarray], rows: slice
+    ) -> np.ndarray:
+        """The surplus (P, C, r) of the candidates of the replicates at ``rows``:
+        ``positions`` (S, C, r) on the continuous dimensions, ``option_index`` the option
+        indices (C, r) on each option dimension."""
+        replicate = np.arange(rows.start, rows.stop)
+        surplus = None
+        for group, table in self.tables:
+            code = None
+            for k, n_points in group:  # the combination's entry in the table (Horner)
+                index = option_index[k]
+                code = index if code is None else code * n_points + index
+            if code is None:
+                code = np.zeros(positions.shape[1:], dtype=np.intp)
+            values = np.take(table, code * self.size + replicate, axis=1)
+            surplus = values if surplus is None else np.add(surplus, values, out=surplus)
 
-
-def _lookup(table: np.ndarray, code: np.ndarray) -> np.ndarray:
-    """``table[p, r, code[r, c]]`` for every party p, replicate r, candidate c → (P, R, C)."""
-    n_parties, size, entries = table.shape
-    flat = (np.arange(size)[:, None] * entries + code).ravel()
-    return np.take(table.reshape(n_parties, -1), flat, axis=1).reshape(n_parties, *code.shape)
+        position, weight = self.position[:, :, rows], self.weight[:, :, rows]
+        term = np.empty_like(surplus)
+        for s, k in enumerate(self.continuous):
+            np.subtract(positions[s], position[:, k, None, :], out=term)
+            np.abs(term, out=term)
+            if self.party_loss is None:
+                _raise(term, self.exponent[:, :, rows])
+            else:  # square or power only the rows of the parties that ask for it
+                for p, value in enumerate(self.party_loss):
+                    if value == 2:
+                        np.square(term[p], out=term[p])
+                    elif value != 1:
+                        np.power(term[p], value, out=term[p])
+            term *= weight[:, k, None, :]
+            surplus -= term
+        return surplus
 
 
 def discounted(value: np.ndarray, patience: np.ndarray, rounds: np.ndarray | int) -> np.ndarray:
@@ -208,17 +226,19 @@ def compromise(
     salience: np.ndarray,
     positions: np.ndarray,
     fallback: np.ndarray | None = None,
+    party_axis: int = -2,
 ) -> np.ndarray:
     """Stokman's compromise ``Σ_i c_i·s_ik·x_ik / Σ_i c_i·s_ik`` per issue.
 
     The capability×salience-weighted mean position (Van den Bos 1991; Stokman & Van Oosten
-    1994; the "compromise model" of Bueno de Mesquita 1994's volume). ``capability`` is
-    (..., P); ``salience`` and ``positions`` are (..., P, K). Where no one cares about an issue
-    the ``fallback`` (e.g. the status quo) stands, or 0.5.
+    1994; the "compromise model" of Bueno de Mesquita 1994's volume). ``salience`` and
+    ``positions`` have the parties on ``party_axis`` — (..., P, K) by default — and
+    ``capability`` broadcasts against them: (..., P, 1). Where no one cares about an issue the
+    ``fallback`` (e.g. the status quo) stands, or 0.5.
     """
-    weight = capability[..., None] * salience
-    total = weight.sum(axis=-2)
-    weighted = (weight * positions).sum(axis=-2)
+    weight = capability * salience
+    total = weight.sum(axis=party_axis)
+    weighted = (weight * positions).sum(axis=party_axis)
     if fallback is None:
         fallback = np.full_like(total, 0.5)
     return np.divide(
@@ -232,28 +252,37 @@ def nash_score(
     """The generalised (asymmetric) Nash product of surpluses over aspirations, in logs:
     ``Σ_i α_i·φ(s_i)`` (Nash 1950; Kalai 1977 for the weights α).
 
-    ``surplus`` is (P, R, C). The weights are equal, ``(1 − b)/n``, over the n ``counted``
-    parties, with the share ``b = bias`` (R,) moved to the ``mediator`` (R,; -1 for none).
-    ``φ(s) = log(ε + s)`` for s ≥ 0 and continues as its tangent line ``log ε + s/ε`` below 0,
-    so a candidate that leaves someone short still ranks by how short: the mediator prefers the
-    text nearest to acceptance when none is accepted by all. Computed as one logarithm of a
-    product per candidate rather than one per party.
+    ``surplus`` is (P, C, R) — C candidates, replicates last — and is overwritten. The weights
+    are equal, ``(1 − b)/n``, over the n ``counted`` parties, with the share ``b = bias`` (R,)
+    moved to the ``mediator`` (R,; -1 for none). ``φ(s) = log(ε + s)`` for s ≥ 0 and continues
+    as its tangent line ``log ε + s/ε`` below 0, so a candidate that leaves someone short still
+    ranks by how short: the mediator prefers the text nearest to acceptance when none is
+    accepted by all. Computed as the logarithm of a product rather than a sum of logarithms.
     """
-    parties = np.flatnonzero(counted)
-    product = np.ones(surplus.shape[1:])
-    shortfall = np.zeros(surplus.shape[1:], dtype=surplus.dtype)
-    for p in parties:
-        product *= NASH_EPSILON + np.maximum(surplus[p], 0.0)
-        shortfall += np.minimum(surplus[p], 0.0)
     named = mediator >= 0
-    share = np.where(named, 1.0 - bias, 1.0) / len(parties)
-    score = (np.log(product) + shortfall / NASH_EPSILON) * share[:, None]
-    if named.any():
-        rows = np.flatnonzero(named)
-        own = surplus[mediator[rows], rows]
-        own = np.log(NASH_EPSILON + np.maximum(own, 0.0)) + np.minimum(own, 0.0) / NASH_EPSILON
-        score[rows] += bias[rows, None] * own
+    own = None
+    if named.any():  # the mediator's own surplus, gathered before the loop below overwrites it
+        own = np.zeros_like(surplus[0])
+        for p in np.unique(mediator[named]):
+            np.copyto(own, surplus[p], where=mediator == p)
+        own = _nash_term(own)
+    part = surplus if counted.all() else surplus[counted]
+    shortfall = np.minimum(part, 0.0).sum(axis=0)
+    np.maximum(part, 0.0, out=part)
+    part += NASH_EPSILON
+    score = shortfall / NASH_EPSILON
+    for group in range(0, len(part), NASH_FACTORS):  # products that stay normal numbers
+        score += np.log(part[group : group + NASH_FACTORS].prod(axis=0))
+    bias = np.where(named, bias, 0.0)
+    score = score * ((1.0 - bias) / len(part))
+    if own is not None:
+        score += bias * own
     return score
+
+
+def _nash_term(surplus: np.ndarray) -> np.ndarray:
+    """``φ(s)`` of :func:`nash_score` for one party."""
+    return np.log(NASH_EPSILON + np.maximum(surplus, 0.0)) + np.minimum(surplus, 0.0) / NASH_EPSILON
 
 
 # --- shares issues ---------------------------------------------------------------------------
@@ -262,15 +291,18 @@ def nash_score(
 def project_simplex(values: np.ndarray, axis: int = 0) -> np.ndarray:
     """The nearest point (Euclidean) of the probability simplex — shares ≥ 0 summing to 1 —
     to each vector along ``axis``: how a candidate package is made a valid split of a shares
-    issue (Held, Wolfe & Crowder 1974; Duchi et al. 2008, the sort-based algorithm)."""
-    moved = np.moveaxis(np.asarray(values, dtype=float), axis, -1)
+    issue (Held, Wolfe & Crowder 1974; Duchi et al. 2008, the sort-based algorithm). Single
+    precision stays single."""
+    values = np.asarray(values)
+    moved = np.moveaxis(values.astype(np.result_type(values, np.float32)), axis, -1)
     n = moved.shape[-1]
     ordered = -np.sort(-moved, axis=-1)
     cumulative = np.cumsum(ordered, axis=-1) - 1.0
-    index = np.arange(1, n + 1)
+    index = np.arange(1, n + 1, dtype=moved.dtype)
     support = ordered - cumulative / index > 0
     count = n - np.argmax(support[..., ::-1], axis=-1)  # the largest index with support
-    theta = np.take_along_axis(cumulative, (count - 1)[..., None], axis=-1) / count[..., None]
+    theta = np.take_along_axis(cumulative, (count - 1)[..., None], axis=-1)
+    theta /= count[..., None].astype(moved.dtype)
     return np.moveaxis(np.maximum(moved - theta, 0.0), -1, axis)
 
 

@@ -130,7 +130,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
             size, len(dimensions), len(self.parties), self.events.names, self.protocol.forecast
         )
         self.outcomes.compromise[:] = eq.compromise(
-            self.stack("capability"),
+            self.stack("capability")[..., None],
             self.stack("salience"),
             self.stack("ideal"),
             fallback=self.status_quo,

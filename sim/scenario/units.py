@@ -71,7 +71,8 @@ class IssueUnits:
         internal = np.asarray(internal)
         if self.evenly_spaced:
             last = len(self.options) - 1
-            return np.clip(np.floor(internal * last + 0.5), 0, last).astype(np.intp)
+            nearest = np.asarray(internal * last + 0.5)
+            return np.clip(nearest, 0, last, out=nearest).astype(np.intp)  # truncation: floor
         midpoints = (self.points[1:] + self.points[:-1]) / 2
         return np.searchsorted(midpoints, internal, side="right")
 

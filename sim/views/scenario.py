@@ -57,7 +57,10 @@ def compromise_forecast(scenario: Scenario) -> dict[str, float]:
             ]
         )
         value = compromise(
-            capability, salience[:, None], positions[:, None], fallback=np.array([status_quo])
+            capability[:, None],
+            salience[:, None],
+            positions[:, None],
+            fallback=np.array([status_quo]),
         )
         forecast[iid] = float(value[0])
     return forecast

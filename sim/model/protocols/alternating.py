@@ -161,26 +161,34 @@ class Alternating(Protocol):
         rows = np.arange(len(proposer))
         ideal, capability = model.stack("ideal"), model.stack("capability")
         weights = np.stack(state.weights, axis=1)
-        packages, options = self.search.build(state, ideal, capability, model.stack("salience"))
-        utility = eq.candidate_utility(packages, options, ideal, weights, model.stack("loss"))
-        aspiration = state.aspiration
-        yes = utility >= aspiration.T[:, :, None].astype(np.float32) - SEARCH_TOLERANCE
-        own = utility[proposer, rows]  # (R, C)
-        yes[proposer, rows] = True
-        passes = self._passes(np.moveaxis(yes, 0, -1), capability[:, None, :])
-        feasible = passes & (own >= aspiration[rows, proposer, None] - SEARCH_TOLERANCE)
+        candidates = self.search.build(state, ideal, capability, model.stack("salience"))
+        surplus_of = eq.CandidateSurplus(
+            self.search.option_points,
+            self.search.continuous,
+            ideal,
+            weights,
+            model.stack("loss"),
+            state.aspiration,
+        )
+        everyone = slice(0, len(proposer))
+        surplus = surplus_of(*candidates.ranking(everyone), everyone)
+        yes = surplus >= -SEARCH_TOLERANCE  # (P, C, R)
+        own = surplus[proposer, :, rows]  # (R, C)
+        yes[proposer, :, rows] = True
+        passes = self._passes(yes.T, capability[:, None, :])  # (R, C)
+        feasible = passes & (own >= -SEARCH_TOLERANCE)
         choice = np.where(feasible, own, -np.inf).argmax(axis=1)
         found = feasible[rows, choice]
-        text = packages[:, rows, choice].T.copy()
+        text = candidates.package(choice)
         if (~found).any():
             demand = state.demand[rows, proposer]
             text[~found] = self.search.valid(demand[~found])
         if found.any():
             index = np.flatnonzero(found)
             text[index] = self._toward_ideal(
-                text[index], ideal[index, proposer[index]], proposer[index], index, aspiration
+                text[index], ideal[index, proposer[index]], proposer[index], index, state.aspiration
             )
-        return text, aspiration.copy(), None
+        return text, state.aspiration.copy(), None
 
     def _toward_ideal(self, text, ideal, proposer, index, aspiration):
         """The package nearest the proposer's ideal on the segment ideal → text that still

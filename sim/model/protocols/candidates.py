@@ -5,10 +5,18 @@ the demands, each party's demand and ideal point, the last text, pairwise logrol
 perturbations around the compromise — snapped to options on option issues and projected onto
 the simplex on shares issues, so every candidate is a valid package. The mediated protocol
 chooses among them; the alternating protocol's proposers start from them.
+
+Laid out for speed: replicates are the last axis of every array here (dimensions, parties and
+candidates are few, replicates many, so each array operation runs along long rows). The search
+ranks candidates in single precision, option issues by their option index
+(:class:`~sim.model.equations.CandidateSurplus`); the package chosen is then rebuilt in double
+precision from its sources (:meth:`Candidates.package`), so a text that is a party's demand,
+its ideal or the last text is exactly that.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING
 
@@ -25,6 +33,67 @@ PERTURBATION_WIDTH = 1.5
 """Perturbations reach this many spreads of the demands around the compromise."""
 MINIMUM_SPREAD = 0.02
 """Perturbations explore at least this far (model units), even when demands agree."""
+
+
+def replicates_last(values: np.ndarray) -> np.ndarray:
+    """An array (R, P, D) laid out (D, P, R): axes reversed, contiguous."""
+    return np.ascontiguousarray(values.T)
+
+
+@dataclass
+class Candidates:
+    """One round's C candidate packages for every replicate: the first F built from the
+    parties' positions (``fixed``, (D, F, R), valid and exact, with their option indices
+    (F, R) on each option dimension in ``fixed_index``), the others perturbations of
+    ``center`` (D, R) by the search's offsets × ``spread`` (D, R)."""
+
+    search: CandidateSearch
+    fixed: np.ndarray
+    fixed_index: dict[int, np.ndarray]
+    center: np.ndarray
+    spread: np.ndarray
+
+    def __post_init__(self):
+        search = self.search
+        self.count = self.fixed.shape[1] + search.offsets.shape[1]
+        self.fixed_positions = self.fixed[search.continuous].astype(np.float32)
+        self.center32 = self.center[:, None, :].astype(np.float32)
+        self.spread32 = self.spread[:, None, :].astype(np.float32)
+
+    def ranking(self, rows: slice) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+        """The candidates of the replicates at ``rows`` in single precision, for ranking:
+        their positions (S, C, r) on the continuous dimensions (scale and shares), and on each
+        option dimension their option indices (C, r)."""
+        search = self.search
+        perturbed = search.offsets32[:, :, rows] * self.spread32[:, :, rows]
+        perturbed += self.center32[:, :, rows]
+        np.clip(perturbed, 0.0, 1.0, out=perturbed)
+        for columns in search.simplices:  # a shares issue's candidates split its whole total
+            perturbed[columns] = eq.project_simplex(perturbed[columns], axis=0)
+        n_fixed, size = self.fixed.shape[1], perturbed.shape[2]
+        positions = np.empty((len(search.continuous), self.count, size), dtype=np.float32)
+        positions[:, :n_fixed] = self.fixed_positions[:, :, rows]
+        positions[:, n_fixed:] = perturbed[search.continuous]
+        option_index = {}
+        for k, units in search.options:
+            index = np.empty((self.count, size), dtype=np.intp)
+            index[:n_fixed] = self.fixed_index[k][:, rows]
+            index[n_fixed:] = units.nearest_option(perturbed[k])
+            option_index[k] = index
+        return positions, option_index
+
+    def package(self, choice: np.ndarray) -> np.ndarray:
+        """The chosen candidate of each replicate (R, D), rebuilt in double precision."""
+        rows = np.arange(len(choice))
+        n_fixed = self.fixed.shape[1]
+        text = self.fixed[:, np.minimum(choice, n_fixed - 1), rows].T.copy()
+        perturbed = np.flatnonzero(choice >= n_fixed)
+        if len(perturbed):
+            offsets = self.search.offsets[:, choice[perturbed] - n_fixed, perturbed]
+            text[perturbed] = self.search.valid(
+                (self.center[:, perturbed] + offsets * self.spread[:, perturbed]).T
+            )
+        return text
 
 
 class CandidateSearch(ReplicateState):
@@ -44,34 +113,31 @@ class CandidateSearch(ReplicateState):
         )
         n_perturbations = max(0, candidates - fixed - len(self.pairs))
         offsets = rng.uniform(-1.0, 1.0, (size, n_perturbations, n_dims))
-        self.offsets = np.ascontiguousarray(offsets.transpose(2, 0, 1))  # (D, R, n)
+        self.offsets = replicates_last(offsets)  # (D, n, R)
+        self.offsets32 = self.offsets.astype(np.float32)
         self.options = model.layout.options
+        self.option_points = [(k, units.points) for k, units in self.options]
+        self.continuous = np.array(
+            [k for k in range(n_dims) if k not in dict(self.options)], dtype=np.intp
+        )
         self.simplices = model.layout.simplices
         self.first = model.layout.first
 
     def keep(self, index: np.ndarray) -> None:
-        self.offsets = self.offsets[:, index]
-
-    def issue_weights(self, salience: np.ndarray) -> np.ndarray:
-        """Each party's weight of each dimension's issue (R, P, D): how much it cares about the
-        issue as a whole — which party a logroll gives an issue to."""
-        total = (salience * self.first).sum(axis=-1, keepdims=True)
-        return np.divide(salience, total, out=np.zeros_like(salience), where=total > 0)
+        self.offsets = self.offsets[:, :, index]
+        self.offsets32 = self.offsets32[:, :, index]
 
     def build(
-        self,
-        state: Round,
-        ideal: np.ndarray,
-        capability: np.ndarray,
-        salience: np.ndarray,
-        rows: slice = slice(None),
-    ) -> tuple[np.ndarray, dict]:
-        """Candidate packages dimension-major (D, R, C), on the issues' scales, options and
-        simplices; and, per option dimension, its points and the candidates' option indices
-        (R, C). ``state`` and the arrays may be the replicates at ``rows`` only."""
-        demand = state.demand
-        center = eq.compromise(capability, salience, demand, fallback=state.table)
-        weight = capability[..., None] * salience
+        self, state: Round, ideal: np.ndarray, capability: np.ndarray, salience: np.ndarray
+    ) -> Candidates:
+        """This round's candidates, from the round's demands and the parties' ``ideal`` and
+        ``salience`` (R, P, D) and ``capability`` (R, P)."""
+        demand = replicates_last(state.demand)  # (D, P, R)
+        salience = replicates_last(salience)
+        capability = replicates_last(capability)  # (P, R)
+        table = replicates_last(state.table)  # (D, R)
+        center = eq.compromise(capability, salience, demand, fallback=table, party_axis=1)
+        weight = capability * salience
         total = weight.sum(axis=1)
         variance = np.divide(
             (weight * (demand - center[:, None, :]) ** 2).sum(axis=1),
@@ -81,38 +147,34 @@ class CandidateSearch(ReplicateState):
         )
         spread = np.maximum(np.sqrt(variance), MINIMUM_SPREAD) * PERTURBATION_WIDTH
 
-        offsets = self.offsets[:, rows]
-        n_dims, size, n_perturbations = offsets.shape
-        fixed = [center[:, None, :], demand, ideal, state.table[:, None, :]]
+        ideal = replicates_last(ideal)
+        fixed = [center[:, None], demand, ideal, table[:, None]]
         if self.pairs:
-            first, second = self.pair_index
-            weights = self.issue_weights(salience)
-            fixed.append(
-                np.where(
-                    weights[:, first] >= weights[:, second], demand[:, first], demand[:, second]
-                )
+            # A logroll gives each issue to the party of the pair that weighs it more.
+            issue_total = (salience * self.first[:, None, None]).sum(axis=0)
+            weights = np.divide(
+                salience, issue_total, out=np.zeros_like(salience), where=issue_total > 0
             )
-        fixed = np.concatenate(fixed, axis=1).transpose(2, 0, 1)  # (D, R, fixed)
-        packages = np.empty((n_dims, size, fixed.shape[2] + n_perturbations))
-        packages[:, :, : fixed.shape[2]] = fixed
-        perturbed = packages[:, :, fixed.shape[2] :]
-        np.multiply(offsets, spread.T[:, :, None], out=perturbed)
-        perturbed += center.T[:, :, None]
-        np.clip(perturbed, 0.0, 1.0, out=perturbed)  # the other candidates lie in [0, 1] already
-        for columns in self.simplices:  # a shares issue's candidates split its whole total
-            packages[columns] = eq.project_simplex(packages[columns], axis=0)
-        options = {}
-        for k, units in self.options:
-            index = units.nearest_option(packages[k])
-            packages[k] = units.points[index]
-            options[k] = (units.points, index)
-        return packages, options
+            first, second = self.pair_index
+            gives_first = weights[:, first] >= weights[:, second]
+            fixed.append(np.where(gives_first, demand[:, first], demand[:, second]))
+        option_index = {}
+        fixed = self.valid(np.concatenate(fixed, axis=1), axis=0, option_index=option_index)
+        return Candidates(self, fixed, option_index, center, spread)
 
-    def valid(self, packages: np.ndarray) -> np.ndarray:
-        """Packages (R, D) made valid: options snapped, shares issues on their simplex."""
+    def valid(
+        self, packages: np.ndarray, axis: int = -1, option_index: dict | None = None
+    ) -> np.ndarray:
+        """Packages made valid — in [0, 1], options snapped, shares issues on their simplex —
+        with the dimensions on ``axis``; ``option_index``, when given, receives each option
+        dimension's option indices."""
         packages = np.clip(packages, 0.0, 1.0)
+        dimensions = np.moveaxis(packages, axis, 0)  # a view: writing to it writes packages
         for columns in self.simplices:
-            packages[:, columns] = eq.project_simplex(packages[:, columns], axis=1)
+            dimensions[columns] = eq.project_simplex(dimensions[columns], axis=0)
         for k, units in self.options:
-            packages[:, k] = units.snap(packages[:, k])
+            index = units.nearest_option(dimensions[k])
+            dimensions[k] = units.points[index]
+            if option_index is not None:
+                option_index[k] = index
         return packages

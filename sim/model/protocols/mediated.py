@@ -51,25 +51,28 @@ class Mediated(Protocol):
         ideal, capability = model.stack("ideal"), model.stack("capability")
         salience, loss = model.stack("salience"), model.stack("loss")
         weights = np.stack(state.weights, axis=1)
-        text = np.empty_like(state.table)
+        candidates = self.search.build(state, ideal, capability, salience)
+        surplus_of = eq.CandidateSurplus(
+            self.search.option_points,
+            self.search.continuous,
+            ideal,
+            weights,
+            loss,
+            state.aspiration,
+        )
+        choice = np.empty(len(ideal), dtype=np.intp)
         # A chunk of replicates at a time keeps the search's arrays in the processor's cache;
         # every replicate's search is its own, so the chunking changes nothing else.
-        for start in range(0, len(text), SEARCH_CHUNK):
-            rows = slice(start, start + SEARCH_CHUNK)
-            part = state.rows(rows)
-            packages, options = self.search.build(
-                part, ideal[rows], capability[rows], salience[rows], rows
-            )
-            utility = eq.candidate_utility(
-                packages, options, ideal[rows], weights[rows], loss[rows]
-            )
-            surplus = utility - part.aspiration.T[:, :, None].astype(np.float32)  # (P, r, C)
-            accepted = (surplus[self.counted] >= -SEARCH_TOLERANCE).sum(axis=0)
+        for start in range(0, len(choice), SEARCH_CHUNK):
+            rows = slice(start, min(start + SEARCH_CHUNK, len(choice)))
+            surplus = surplus_of(*candidates.ranking(rows), rows)
+            counted = surplus if self.counted.all() else surplus[self.counted]
+            accepted = (counted >= -SEARCH_TOLERANCE).sum(axis=0, dtype=np.int16)
             score = eq.nash_score(
                 surplus, self.counted, self.mediator[rows], self.mediator_bias[rows]
             )
             score += accepted * ACCEPTANCE_RANK
-            choice = score.argmax(axis=1)
-            text[rows] = packages[:, np.arange(len(choice)), choice].T
+            choice[rows] = score.argmax(axis=0)
+        text = candidates.package(choice)
         utilities = [p.utility(text, w) for p, w in zip(model.parties, state.weights, strict=True)]
         return Proposal(text, np.stack(utilities, axis=1))
