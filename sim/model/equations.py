@@ -28,18 +28,29 @@ def salience_weights(salience: np.ndarray) -> np.ndarray:
 
 
 def utility(
-    packages: np.ndarray, ideal: np.ndarray, weights: np.ndarray, loss: np.ndarray | float
+    packages: np.ndarray,
+    ideal: np.ndarray,
+    weights: np.ndarray,
+    loss: np.ndarray | float,
+    by_party: bool = False,
 ) -> np.ndarray:
     """``u_i(o) = 1 − Σ_k w_ik·|o_k − x_ik|^loss_i``: weighted-distance utility in [0, 1].
 
     The spatial utility of the expected-utility and compromise literature (Bueno de Mesquita
     1994; Stokman & Van Oosten 1994), with ``loss`` 1 (linear) or 2 (quadratic, risk-averse).
-    ``packages`` (..., C, K) against ``ideal`` and ``weights`` (..., 1, K) gives (..., C);
-    ``loss`` is a scalar or broadcasts against the result.
+    ``packages``, ``ideal`` and ``weights`` broadcast against each other over (..., K): C
+    candidates (..., C, K) against one party's (..., 1, K) give (..., C); one package per party
+    (..., P, K) against every party's (..., P, K) give (..., P). ``loss`` is a scalar or
+    broadcasts against the result; with ``by_party``, ``loss`` (P,) is one loss per party,
+    parties on the result's last axis.
     """
     loss = np.asarray(loss)
-    exponent = loss if loss.ndim == 0 else loss[..., None]
-    distance = _raise(np.abs(packages - ideal), exponent)
+    distance = np.abs(packages - ideal)
+    if by_party:  # square or power only the parties that ask for it
+        for p in np.flatnonzero(loss != 1):
+            _raise(distance[..., p, :], loss[p])
+    else:
+        _raise(distance, loss if loss.ndim == 0 else loss[..., None])
     return 1.0 - np.einsum("...k,...k->...", distance, weights)
 
 
@@ -198,7 +209,7 @@ def aspiration(
     is linear. ``elapsed`` is t/T in [0, 1]. A hardliner never lowers its demand (a = 1).
     """
     level = reservation + (1.0 - reservation) * (1.0 - elapsed ** (1.0 / beta))
-    return np.where(hardliner, 1.0, level)
+    return np.where(hardliner, 1.0, level) if hardliner.any() else level
 
 
 def demand(

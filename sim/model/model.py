@@ -18,10 +18,10 @@ from sim.errors import UserError
 from sim.model import equations as eq
 from sim.model.dynamics import Battlefield
 from sim.model.events import Events
-from sim.model.party import Party
+from sim.model.party import Party, PartyState
 from sim.model.protocols import PROTOCOLS, Round
 from sim.model.protocols.base import ACCEPT_TOLERANCE
-from sim.model.replicates import Binding, ReplicateState
+from sim.model.replicates import Binding, ReplicatesLast, ReplicateState
 from sim.scenario.sampling import (
     STREAM_BATTLEFIELD,
     STREAM_EVENTS,
@@ -72,6 +72,9 @@ class NegotiationModel(mesa.Model, ReplicateState):
     """
 
     replicate_fields = ("rows", "status_quo", "table", "war_costs")
+    status_quo = ReplicatesLast()
+    table = ReplicatesLast()
+    war_costs = ReplicatesLast()
 
     def __init__(
         self,
@@ -105,7 +108,8 @@ class NegotiationModel(mesa.Model, ReplicateState):
             np.array([d.units.width for d in dimensions]),
             size,
         )
-        self.parties = [Party(self, pid, n, size) for n, pid in enumerate(self.party_ids)]
+        self.party_state = PartyState(self.layout, self.party_ids, size)
+        self.parties = [Party(self, pid, n) for n, pid in enumerate(self.party_ids)]
         self.events = Events(scenario.events, size)
         kind = scenario.protocol.kind
         if kind not in PROTOCOLS:
@@ -118,22 +122,17 @@ class NegotiationModel(mesa.Model, ReplicateState):
         everyone = np.arange(size)
         for path, values in draws.values.items():
             self.bindings[path].assign(everyone, values)
-        for party in self.parties:
-            party.set_share_ideals(self.layout)
 
         self.table = self.status_quo.copy()
         self.war_costs = np.zeros((size, len(self.parties)))  # borne so far, per party
-        expected = self.battlefield.expected_drift(self.status_quo)
-        for party in self.parties:
-            party.form_belief(expected, self.battlefield.scale, self.status_quo)
+        drift = self.battlefield.expected_drift(self.status_quo)
+        self.party_state.form_belief(drift, self.battlefield.scale, self.status_quo)
         self.outcomes = Outcomes(
             size, len(dimensions), len(self.parties), self.events.names, self.protocol.forecast
         )
+        parties = self.party_state
         self.outcomes.compromise[:] = eq.compromise(
-            self.stack("capability")[..., None],
-            self.stack("salience"),
-            self.stack("ideal"),
-            fallback=self.status_quo,
+            parties.capability[..., None], parties.salience, parties.ideal, fallback=self.status_quo
         )
         self.last = self.protocol.rounds(scenario.rounds)
         self.running = self.last > 0
@@ -158,8 +157,9 @@ class NegotiationModel(mesa.Model, ReplicateState):
         return paths
 
     def stack(self, attribute: str) -> np.ndarray:
-        """One attribute of every party, parties on axis 1: (R, P) or (R, P, K)."""
-        return np.stack([getattr(p, attribute) for p in self.parties], axis=1)
+        """One attribute of every party, parties on axis 1: (R, P) or (R, P, D) — the state
+        itself, not a copy (read it, do not write to it)."""
+        return getattr(self.party_state, attribute)
 
     def step(self) -> None:
         """One round for every replicate still bargaining."""
@@ -169,35 +169,19 @@ class NegotiationModel(mesa.Model, ReplicateState):
         for name, mask in fired.items():
             self.outcomes.fired[name][self.rows[mask]] = True
 
-        self.war_costs += self.stack("war_cost")
+        parties = self.party_state
+        self.war_costs += parties.war_cost
         if self.battlefield.active:
             moved = self.battlefield.advance(self.status_quo, self.war_rng)
-            observed = moved - self.status_quo
+            parties.learn(moved - self.status_quo)
             self.status_quo = moved
-            for party in self.parties:
-                party.learn(observed)
 
-        weights = [p.weights for p in self.parties]
+        weights = parties.weights()
         elapsed = t / last
-        reservation = np.stack(
-            [p.reservation(self.status_quo, w) for p, w in zip(self.parties, weights, strict=True)],
-            axis=1,
-        )
-        aspiration = np.stack(
-            [p.aspiration(reservation[:, n], elapsed) for n, p in enumerate(self.parties)],
-            axis=1,
-        )
-        table_utility = np.stack(
-            [p.utility(self.table, w) for p, w in zip(self.parties, weights, strict=True)],
-            axis=1,
-        )
-        demand = np.stack(
-            [
-                p.demand(self.table, table_utility[:, n], aspiration[:, n])
-                for n, p in enumerate(self.parties)
-            ],
-            axis=1,
-        )
+        reservation = parties.reservation(self.status_quo, weights)
+        aspiration = parties.aspiration(reservation, elapsed)
+        table_utility = parties.utility(self.table, weights)
+        demand = parties.demand(self.table, table_utility, aspiration)
         proposal = self.protocol.propose(
             Round(t, elapsed, self.table, self.status_quo, weights, reservation, aspiration, demand)
         )
@@ -238,20 +222,17 @@ class NegotiationModel(mesa.Model, ReplicateState):
         out.round[rows] = self.round
         out.package[rows] = package
         out.utility[rows] = utility
-        patience = self.stack("patience")[index]
+        patience = self.party_state.patience[index]
         out.payoff[rows] = eq.discounted(utility, patience, self.round)
         out.status_quo[rows] = self.status_quo[index]
 
-    def _end_without_deal(self, index: np.ndarray, weights: list[np.ndarray]) -> None:
+    def _end_without_deal(self, index: np.ndarray, weights: np.ndarray) -> None:
         """At the last round: the status quo holds and every party bears the war costs of
         every round (at the rate in force in each, events included). Under a forecasting
         protocol the outcome is its forecast instead, and the payoff its utility."""
         rows, out = self.rows[index], self.outcomes
         outcome = self.protocol.outcome(self.status_quo)
-        utility = np.stack(
-            [p.utility(outcome, w)[index] for p, w in zip(self.parties, weights, strict=True)],
-            axis=1,
-        )
+        utility = self.party_state.utility(outcome, weights)[index]
         out.package[rows] = outcome[index]
         out.status_quo[rows] = self.status_quo[index]
         out.utility[rows] = utility
@@ -260,13 +241,13 @@ class NegotiationModel(mesa.Model, ReplicateState):
     def keep(self, index: np.ndarray) -> None:
         """Drop every replicate but those at ``index`` from the model and all its parts."""
         super().keep(index)
-        for part in (*self.parties, self.battlefield, self.events, self.protocol):
+        for part in (self.party_state, self.battlefield, self.events, self.protocol):
             part.keep(index)
 
     def run(self) -> Outcomes:
         """Run every round (or until every replicate has a deal); the block's outcomes."""
         if self.last == 0:  # a one-shot protocol: its outcome before any round
-            self._end_without_deal(np.arange(len(self.rows)), [p.weights for p in self.parties])
+            self._end_without_deal(np.arange(len(self.rows)), self.party_state.weights())
         while self.running:
             self.step()
         return self.outcomes

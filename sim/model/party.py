@@ -1,4 +1,10 @@
-"""A party: a Mesa agent whose state covers every replicate of the block at once."""
+"""The parties: Mesa agents whose state covers every replicate of the block at once.
+
+Every party's state lives in one array per attribute with the parties on axis 1
+(:class:`PartyState`), so a round's behaviour — valuing no deal, setting an aspiration and a
+demand, learning about the war — is one array operation for all parties and replicates. Each
+:class:`Party` agent reads and writes its own column of those arrays.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import mesa
 import numpy as np
 
 from sim.model import equations as eq
-from sim.model.replicates import Binding, ReplicateState
+from sim.model.replicates import Binding, ReplicatesLast, ReplicateState
 from sim.scenario.schema import CONCESSION_STYLES, DEFAULT_BETA
 
 if TYPE_CHECKING:
@@ -27,37 +33,60 @@ _SCALARS = (
     "horizon",
     "reservation_value",
 )
+_PER_DIMENSION = ("ideal", "salience", "belief", "leaning")
 
 
-class Party(mesa.Agent, ReplicateState):
-    """An actor with preferences over packages.
+class PartyState(ReplicateState):
+    """Every party's state over the replicates still bargaining.
 
-    Each attribute is an array over the replicates still bargaining: scalars per replicate
-    (``capability``, ``patience``, ...) have shape (R,), per-dimension ones (``ideal``,
-    ``salience``, ``belief``) shape (R, D) — one dimension per scale or option issue, one per
-    named party of a shares issue (:class:`~sim.scenario.units.Layout`). ``salience`` holds the
-    party's salience of each dimension's issue; ``stake`` (D,) says which dimensions its utility
-    counts (not the other parties' shares). ``belief`` is the drift of each battlefield issue
-    the party believes in, in model units per round.
+    Scalars per replicate and party (``capability``, ``patience``, ...) have shape (R, P);
+    per-dimension ones (``ideal``, ``salience``, ``belief``) (R, P, D) — one dimension per
+    scale or option issue, one per named party of a shares issue
+    (:class:`~sim.scenario.units.Layout`). ``salience`` holds a party's salience of each
+    dimension's issue; ``stake`` (P, D) says which dimensions each party's utility counts (not
+    the other parties' shares). ``belief`` is the drift of each battlefield issue a party
+    believes in, in model units per round; ``leaning`` the direction (and scale) of its optimism.
     """
 
-    replicate_fields = (*_SCALARS, "style", "beta", "ideal", "salience", "belief", "leaning")
+    replicate_fields = (*_SCALARS, "style", "beta", *_PER_DIMENSION)
+    capability = ReplicatesLast()
+    patience = ReplicatesLast()
+    loss = ReplicatesLast()
+    war_cost = ReplicatesLast()
+    optimism = ReplicatesLast()
+    learning = ReplicatesLast()
+    horizon = ReplicatesLast()
+    reservation_value = ReplicatesLast()
+    style = ReplicatesLast()
+    beta = ReplicatesLast()
+    ideal = ReplicatesLast()
+    salience = ReplicatesLast()
+    belief = ReplicatesLast()
+    leaning = ReplicatesLast()
 
-    def __init__(self, model: NegotiationModel, party_id: str, index: int, size: int):
-        super().__init__(model)
-        self.party_id = party_id
-        self.index = index
-        layout = model.layout
-        n_issues = len(layout)
-        self.stake = layout.stake(party_id)
+    def __init__(self, layout: Layout, party_ids: list[str], size: int):
+        n_parties, n_dims = len(party_ids), len(layout)
+        self.stake = np.asfortranarray([layout.stake(pid) for pid in party_ids])  # (P, D)
         for name in _SCALARS:
-            setattr(self, name, np.zeros(size))
-        self.style = np.zeros(size, dtype=np.int64)
-        self.beta = np.ones(size)
-        self.ideal = np.zeros((size, n_issues))
-        self.salience = np.zeros((size, n_issues))
-        self.belief = np.zeros((size, n_issues))
-        self.leaning = np.zeros((size, n_issues))
+            setattr(self, name, np.zeros((size, n_parties)))
+        self.style = np.zeros((size, n_parties), dtype=np.int64)
+        self.beta = np.ones((size, n_parties))
+        for name in _PER_DIMENSION:
+            setattr(self, name, np.zeros((size, n_parties, n_dims)))
+        self._share_ideals(layout, party_ids)
+
+    def _share_ideals(self, layout: Layout, party_ids: list[str]) -> None:
+        """On a shares issue a party's ideal is all of it: share 1 for itself, 0 for the others.
+        A party not among the sharers does not care; its ideal is an equal split."""
+        for iid, units in layout.units.items():
+            if not units.is_shares:
+                continue
+            for n, party in enumerate(party_ids):
+                for k, pid in zip(layout.columns(iid), units.shares, strict=True):
+                    if party in units.shares:
+                        self.ideal[:, n, k] = float(pid == party)
+                    else:
+                        self.ideal[:, n, k] = 1.0 / len(units.shares)
 
     def form_belief(
         self, expected_drift: np.ndarray, optimism_scale: np.ndarray, status_quo: np.ndarray
@@ -65,12 +94,93 @@ class Party(mesa.Agent, ReplicateState):
         """The first belief about the drift: the true drift plus optimism in the party's
         favour, i.e. toward its ideal (``leaning``: +1, -1 or 0 per issue, in model units per
         unit of optimism)."""
-        self.leaning = np.sign(self.ideal - status_quo) * optimism_scale
-        self.belief = expected_drift + self.optimism[:, None] * self.leaning
+        self.leaning = np.sign(self.ideal - status_quo[:, None, :]) * optimism_scale
+        self.belief = expected_drift[:, None, :] + self.optimism[..., None] * self.leaning
 
     def learn(self, observed: np.ndarray) -> None:
-        """Move the believed drift toward the drift observed this round."""
-        self.belief = eq.update_belief(self.belief, observed, self.learning[:, None])
+        """Move the believed drift toward the drift observed this round (R, D)."""
+        self.belief = eq.update_belief(self.belief, observed[:, None, :], self.learning[..., None])
+
+    def weights(self) -> np.ndarray:
+        """``w_ik`` (R, P, D): salience over the dimensions each party's utility counts,
+        normalised."""
+        return eq.salience_weights(self.salience * self.stake)
+
+    def utility(self, packages: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Every party's utility (R, P) of one package per replicate (R, D), or of its own
+        package per replicate and party (R, P, D)."""
+        weights = self.weights() if weights is None else weights
+        if packages.ndim == 2:
+            packages = packages[:, None, :]
+        if (self.loss == self.loss[:1]).all():  # each party has one loss in every replicate
+            return eq.utility(packages, self.ideal, weights, self.loss[0], by_party=True)
+        return eq.utility(packages, self.ideal, weights, self.loss)
+
+    def reservation(self, status_quo: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """The value of no deal (R, P): fixed by the scenario, or derived from the war's
+        prospects as each party sees them."""
+        expected = eq.expected_status_quo(status_quo[:, None, :], self.belief, self.horizon)
+        derived = eq.reservation_value(
+            self.utility(expected, weights), self.patience, self.war_cost, self.horizon
+        )
+        fixed = ~np.isnan(self.reservation_value)
+        if fixed.any():
+            np.copyto(derived, self.reservation_value, where=fixed)
+        return derived
+
+    def aspiration(self, reservation: np.ndarray, elapsed: float) -> np.ndarray:
+        return eq.aspiration(reservation, elapsed, self.beta, self.style == HARDLINER)
+
+    def demand(
+        self, table: np.ndarray, table_utility: np.ndarray, aspiration: np.ndarray
+    ) -> np.ndarray:
+        """Every party's demand (R, P, D) on the segment from its ideal toward the table."""
+        return eq.demand(self.ideal, table[:, None, :], table_utility, aspiration, self.loss)
+
+
+class _Column:
+    """An attribute of a :class:`Party`: its column of the model's :class:`PartyState`."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, party: Party | None, owner: type | None = None) -> np.ndarray:
+        if party is None:
+            return self
+        return getattr(party.model.party_state, self.name)[:, party.index]
+
+    def __set__(self, party: Party, values: np.ndarray) -> None:
+        getattr(party.model.party_state, self.name)[:, party.index] = values
+
+
+class Party(mesa.Agent):
+    """An actor with preferences over packages.
+
+    Each attribute is a view of the party's column of the model's :class:`PartyState`, over
+    the replicates still bargaining: scalars per replicate (``capability``, ``patience``, ...)
+    have shape (R,), per-dimension ones (``ideal``, ``salience``, ``belief``) shape (R, D).
+    """
+
+    capability = _Column()
+    patience = _Column()
+    loss = _Column()
+    war_cost = _Column()
+    optimism = _Column()
+    learning = _Column()
+    horizon = _Column()
+    reservation_value = _Column()
+    style = _Column()
+    beta = _Column()
+    ideal = _Column()
+    salience = _Column()
+    belief = _Column()
+    leaning = _Column()
+
+    def __init__(self, model: NegotiationModel, party_id: str, index: int):
+        super().__init__(model)
+        self.party_id = party_id
+        self.index = index
+        self.stake = model.layout.stake(party_id)
 
     def bindings(self, layout: Layout) -> dict[str, Binding]:
         """The parameter paths of this party and where each lives."""
@@ -85,18 +195,6 @@ class Party(mesa.Agent, ReplicateState):
                 paths[f"{base}.positions.{iid}"] = Binding(self, "ideal", columns[0])
             paths[f"{base}.salience.{iid}"] = Binding(self, "salience", tuple(columns))
         return paths
-
-    def set_share_ideals(self, layout: Layout) -> None:
-        """On a shares issue a party's ideal is all of it: share 1 for itself, 0 for the others.
-        A party not among the sharers does not care; its ideal is an equal split."""
-        for iid, units in layout.units.items():
-            if not units.is_shares:
-                continue
-            for k, pid in zip(layout.columns(iid), units.shares, strict=True):
-                if self.party_id in units.shares:
-                    self.ideal[:, k] = float(pid == self.party_id)
-                else:
-                    self.ideal[:, k] = 1.0 / len(units.shares)
 
     @property
     def weights(self) -> np.ndarray:
@@ -113,22 +211,6 @@ class Party(mesa.Agent, ReplicateState):
         loss = self.loss[0] if (self.loss == self.loss[0]).all() else self.loss[:, None]
         values = eq.utility(packages, self.ideal[:, None, :], weights[:, None, :], loss)
         return values[:, 0] if single else values
-
-    def reservation(self, status_quo: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """The value of no deal (fixed by the scenario, or derived from the war's prospects)."""
-        expected = eq.expected_status_quo(status_quo, self.belief, self.horizon)
-        derived = eq.reservation_value(
-            self.utility(expected, weights), self.patience, self.war_cost, self.horizon
-        )
-        return np.where(np.isnan(self.reservation_value), derived, self.reservation_value)
-
-    def aspiration(self, reservation: np.ndarray, elapsed: float) -> np.ndarray:
-        return eq.aspiration(reservation, elapsed, self.beta, self.style == HARDLINER)
-
-    def demand(
-        self, table: np.ndarray, table_utility: np.ndarray, aspiration: np.ndarray
-    ) -> np.ndarray:
-        return eq.demand(self.ideal, table, table_utility, aspiration, self.loss)
 
 
 class _OptimismBinding(Binding):

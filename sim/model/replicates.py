@@ -25,6 +25,21 @@ class ReplicateState:
             setattr(self, name, getattr(self, name)[index])
 
 
+class ReplicatesLast:
+    """An array attribute stored with its axes reversed — replicates last in memory — and seen
+    replicate-leading: (R, P) or (R, P, D). Parties and dimensions are few and replicates many;
+    with the replicates innermost, array operations on such arrays run along long rows."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, state: object, owner: type | None = None) -> np.ndarray:
+        return self if state is None else getattr(state, self.slot).T
+
+    def __set__(self, state: object, values: np.ndarray) -> None:
+        setattr(state, self.slot, np.ascontiguousarray(np.asarray(values).T))
+
+
 @dataclass(frozen=True)
 class Binding:
     """Where a parameter path lives: ``owner.attribute[:, column]`` (or the whole row; a tuple

@@ -160,7 +160,7 @@ class Alternating(Protocol):
         model = self.model
         rows = np.arange(len(proposer))
         ideal, capability = model.stack("ideal"), model.stack("capability")
-        weights = np.stack(state.weights, axis=1)
+        weights = state.weights
         candidates = self.search.build(state, ideal, capability, model.stack("salience"))
         surplus_of = eq.CandidateSurplus(
             self.search.option_points,
@@ -193,16 +193,17 @@ class Alternating(Protocol):
     def _toward_ideal(self, text, ideal, proposer, index, aspiration):
         """The package nearest the proposer's ideal on the segment ideal → text that still
         passes (grid, then bisection; the text itself where nothing nearer passes)."""
-        capability = self.model.stack("capability")[index]
+        parties = self.model.party_state
+        capability = parties.capability[index]
+        positions, loss = parties.ideal[index], parties.loss[index]
+        weights = parties.weights()[index]
         target = aspiration[index]
         n = len(text)
         rows = np.arange(n)
 
         def passing(weight: np.ndarray) -> np.ndarray:
             package = self.search.valid(ideal + weight[:, None] * (text - ideal))
-            utility = np.stack(
-                [_party_utility(p, package, index) for p in self.model.parties], axis=1
-            )
+            utility = eq.utility(package[:, None, :], positions, weights, loss)
             yes = utility >= target - ACCEPT_TOLERANCE
             yes[rows, proposer] = utility[rows, proposer] >= target[rows, proposer] - (
                 ACCEPT_TOLERANCE
@@ -234,7 +235,7 @@ class Alternating(Protocol):
         thresholds, and the coalition it buys (over the replicates still bargaining)."""
         model = self.model
         n = len(model.party_ids)
-        weights = np.stack(state.weights, axis=1)  # (R, P, D)
+        weights = state.weights  # (R, P, D)
         layout = model.layout
         (iid,) = layout.units
         shares = layout.units[iid].is_shares
@@ -279,18 +280,6 @@ class Alternating(Protocol):
         states = np.zeros((n_rows, len(self.order), len(self.model.party_ids)))
         states[:, np.arange(len(self.order)), self.order] = 1.0
         return states
-
-
-def _party_utility(party, package: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """A party's utility of one package per replicate (n, D), for the rows ``index`` of the
-    replicates still bargaining."""
-    loss = party.loss[index]
-    return eq.utility(
-        package[:, None, :],
-        party.ideal[index, None, :],
-        party.weights[index, None, :],
-        loss[:, None],
-    )[:, 0]
 
 
 class _Game:

@@ -45,7 +45,7 @@ class Round:
     elapsed: float  # t / T
     table: np.ndarray  # (R, D) the last text (the status quo before any)
     status_quo: np.ndarray  # (R, D)
-    weights: list[np.ndarray]  # per party (R, D)
+    weights: np.ndarray  # (R, P, D) each party's salience weights
     reservation: np.ndarray  # (R, P) the value of no deal
     aspiration: np.ndarray  # (R, P)
     demand: np.ndarray  # (R, P, D)
@@ -57,7 +57,7 @@ class Round:
             self.elapsed,
             self.table[rows],
             self.status_quo[rows],
-            [w[rows] for w in self.weights],
+            self.weights[rows],
             self.reservation[rows],
             self.aspiration[rows],
             self.demand[rows],
@@ -137,4 +137,4 @@ class Protocol(ReplicateState):
 
     def utilities(self, packages: np.ndarray) -> np.ndarray:
         """Every party's utility of one package per replicate (R, D) → (R, P)."""
-        return np.stack([p.utility(packages) for p in self.model.parties], axis=1)
+        return self.model.party_state.utility(packages)

@@ -86,7 +86,7 @@ class Candidates:
         """The chosen candidate of each replicate (R, D), rebuilt in double precision."""
         rows = np.arange(len(choice))
         n_fixed = self.fixed.shape[1]
-        text = self.fixed[:, np.minimum(choice, n_fixed - 1), rows].T.copy()
+        text = self.fixed[:, np.minimum(choice, n_fixed - 1), rows].T.copy(order="K")
         perturbed = np.flatnonzero(choice >= n_fixed)
         if len(perturbed):
             offsets = self.search.offsets[:, choice[perturbed] - n_fixed, perturbed]

@@ -50,13 +50,12 @@ class Mediated(Protocol):
         model = self.model
         ideal, capability = model.stack("ideal"), model.stack("capability")
         salience, loss = model.stack("salience"), model.stack("loss")
-        weights = np.stack(state.weights, axis=1)
         candidates = self.search.build(state, ideal, capability, salience)
         surplus_of = eq.CandidateSurplus(
             self.search.option_points,
             self.search.continuous,
             ideal,
-            weights,
+            state.weights,
             loss,
             state.aspiration,
         )
@@ -74,5 +73,4 @@ class Mediated(Protocol):
             score += accepted * ACCEPTANCE_RANK
             choice[rows] = score.argmax(axis=0)
         text = candidates.package(choice)
-        utilities = [p.utility(text, w) for p, w in zip(model.parties, state.weights, strict=True)]
-        return Proposal(text, np.stack(utilities, axis=1))
+        return Proposal(text, model.party_state.utility(text, state.weights))
