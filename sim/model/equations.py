@@ -105,6 +105,7 @@ class CandidateSurplus:
         n_parties, size = loss.shape[1], loss.shape[0]
         self.size = size
         self.tables: list[tuple[list[tuple[int, int]], np.ndarray]] = []
+        self.scratch = np.empty(0, dtype=np.float32)
         group, table = [], (1.0 - aspiration.T[:, None, :]).astype(np.float32)  # (P, M, R)
         for k, points in options:
             if group and table.shape[1] * len(points) > MAX_OPTION_COMBINATIONS:
@@ -122,21 +123,23 @@ class CandidateSurplus:
     ) -> np.ndarray:
         """The surplus (P, C, r) of the candidates of the replicates at ``rows``:
         ``positions`` (S, C, r) on the continuous dimensions, ``option_index`` the option
-        indices (C, r) on each option dimension."""
+        indices (C, r) on each option dimension. The result lives in scratch space that the
+        next call reuses."""
+        surplus, term = self._scratch(positions.shape[1:])
         replicate = np.arange(rows.start, rows.stop)
-        surplus = None
-        for group, table in self.tables:
+        for n, (group, table) in enumerate(self.tables):
             code = None
             for k, n_points in group:  # the combination's entry in the table (Horner)
                 index = option_index[k]
                 code = index if code is None else code * n_points + index
             if code is None:
                 code = np.zeros(positions.shape[1:], dtype=np.intp)
-            values = np.take(table, code * self.size + replicate, axis=1)
-            surplus = values if surplus is None else np.add(surplus, values, out=surplus)
+            entry = code * self.size + replicate
+            np.take(table, entry, axis=1, mode="clip", out=surplus if n == 0 else term)
+            if n > 0:
+                surplus += term
 
         position, weight = self.position[:, :, rows], self.weight[:, :, rows]
-        term = np.empty_like(surplus)
         for s, k in enumerate(self.continuous):
             np.subtract(positions[s], position[:, k, None, :], out=term)
             np.abs(term, out=term)
@@ -151,6 +154,15 @@ class CandidateSurplus:
             term *= weight[:, k, None, :]
             surplus -= term
         return surplus
+
+    def _scratch(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """Two arrays (P, C, r), allocated once a round: fresh arrays this size would cost the
+        operating system's page faults at every call."""
+        size = len(self.position) * shape[0] * shape[1]
+        if len(self.scratch) < 2 * size:
+            self.scratch = np.empty(2 * size, dtype=np.float32)
+        shape = (len(self.position), *shape)
+        return self.scratch[:size].reshape(shape), self.scratch[size : 2 * size].reshape(shape)
 
 
 def discounted(value: np.ndarray, patience: np.ndarray, rounds: np.ndarray | int) -> np.ndarray:
@@ -278,10 +290,11 @@ def nash_score(
             np.copyto(own, surplus[p], where=mediator == p)
         own = _nash_term(own)
     part = surplus if counted.all() else surplus[counted]
-    shortfall = np.minimum(part, 0.0).sum(axis=0)
+    score = part.sum(axis=0)
     np.maximum(part, 0.0, out=part)
+    score -= part.sum(axis=0)  # Σ min(s, 0): what is left of the sum without its gains
+    score /= NASH_EPSILON
     part += NASH_EPSILON
-    score = shortfall / NASH_EPSILON
     for group in range(0, len(part), NASH_FACTORS):  # products that stay normal numbers
         score += np.log(part[group : group + NASH_FACTORS].prod(axis=0))
     bias = np.where(named, bias, 0.0)

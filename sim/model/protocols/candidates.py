@@ -147,28 +147,39 @@ class CandidateSearch(ReplicateState):
         )
         spread = np.maximum(np.sqrt(variance), MINIMUM_SPREAD) * PERTURBATION_WIDTH
 
-        ideal = replicates_last(ideal)
-        fixed = [center[:, None], demand, ideal, table[:, None]]
+        # The candidates built from positions, all in [0, 1] already: the compromise, each
+        # party's demand and ideal, the last text, and the logrolls, each of which gives every
+        # issue to the party of a pair that weighs it more.
+        n_parties = demand.shape[1]
+        fixed = np.empty((len(center), 2 + 2 * n_parties + len(self.pairs), len(table.T)))
+        fixed[:, 0] = center
+        fixed[:, 1 : 1 + n_parties] = demand
+        fixed[:, 1 + n_parties : 1 + 2 * n_parties] = replicates_last(ideal)
+        fixed[:, 1 + 2 * n_parties] = table
         if self.pairs:
-            # A logroll gives each issue to the party of the pair that weighs it more.
             issue_total = (salience * self.first[:, None, None]).sum(axis=0)
             weights = np.divide(
                 salience, issue_total, out=np.zeros_like(salience), where=issue_total > 0
             )
             first, second = self.pair_index
-            gives_first = weights[:, first] >= weights[:, second]
-            fixed.append(np.where(gives_first, demand[:, first], demand[:, second]))
+            logrolls = fixed[:, 2 + 2 * n_parties :]
+            logrolls[...] = demand[:, second]
+            np.copyto(logrolls, demand[:, first], where=weights[:, first] >= weights[:, second])
         option_index = {}
-        fixed = self.valid(np.concatenate(fixed, axis=1), axis=0, option_index=option_index)
+        self.settle(fixed, axis=0, option_index=option_index)
         return Candidates(self, fixed, option_index, center, spread)
 
-    def valid(
-        self, packages: np.ndarray, axis: int = -1, option_index: dict | None = None
-    ) -> np.ndarray:
+    def valid(self, packages: np.ndarray, axis: int = -1) -> np.ndarray:
         """Packages made valid — in [0, 1], options snapped, shares issues on their simplex —
-        with the dimensions on ``axis``; ``option_index``, when given, receives each option
-        dimension's option indices."""
+        with the dimensions on ``axis``."""
         packages = np.clip(packages, 0.0, 1.0)
+        self.settle(packages, axis)
+        return packages
+
+    def settle(self, packages: np.ndarray, axis: int = -1, option_index: dict | None = None):
+        """Packages in [0, 1] snapped to options and projected onto their simplices, in place
+        (dimensions on ``axis``); ``option_index``, when given, receives each option
+        dimension's option indices."""
         dimensions = np.moveaxis(packages, axis, 0)  # a view: writing to it writes packages
         for columns in self.simplices:
             dimensions[columns] = eq.project_simplex(dimensions[columns], axis=0)
@@ -177,4 +188,3 @@ class CandidateSearch(ReplicateState):
             dimensions[k] = units.points[index]
             if option_index is not None:
                 option_index[k] = index
-        return packages
