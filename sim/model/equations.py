@@ -282,14 +282,18 @@ def nash_score(
     ranks by how short: the mediator prefers the text nearest to acceptance when none is
     accepted by all. Computed as the logarithm of a product rather than a sum of logarithms.
     """
-    named = mediator >= 0
     own = None
-    if named.any():  # the mediator's own surplus, gathered before the loop below overwrites it
-        own = np.zeros_like(surplus[0])
-        for p in np.unique(mediator[named]):
-            np.copyto(own, surplus[p], where=mediator == p)
-        own = _nash_term(own)
+    if (mediator >= 0).any():  # the mediator's own term, before the loop below overwrites surplus
+        if (mediator == mediator[0]).all():  # one mediator (the usual case): no gathering
+            own = _nash_term(surplus[mediator[0]])
+        else:
+            gathered = np.zeros_like(surplus[0])
+            for p in range(len(surplus)):
+                np.copyto(gathered, surplus[p], where=mediator == p)
+            own = _nash_term(gathered)
+    bias = np.where(mediator >= 0, bias, 0.0).astype(surplus.dtype)
     part = surplus if counted.all() else surplus[counted]
+    share = (1.0 - bias) / len(part)
     score = part.sum(axis=0)
     np.maximum(part, 0.0, out=part)
     score -= part.sum(axis=0)  # Σ min(s, 0): what is left of the sum without its gains
@@ -297,10 +301,10 @@ def nash_score(
     part += NASH_EPSILON
     for group in range(0, len(part), NASH_FACTORS):  # products that stay normal numbers
         score += np.log(part[group : group + NASH_FACTORS].prod(axis=0))
-    bias = np.where(named, bias, 0.0)
-    score = score * ((1.0 - bias) / len(part))
+    score *= share
     if own is not None:
-        score += bias * own
+        own *= bias
+        score += own
     return score
 
 

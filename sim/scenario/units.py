@@ -66,15 +66,21 @@ class IssueUnits:
         a share → the amount of the total)."""
         return self.low + np.asarray(internal, dtype=float) * self.width
 
-    def nearest_option(self, internal: np.ndarray) -> np.ndarray:
-        """Index of the option nearest each internal value (ties go to the higher option)."""
+    def nearest_option(self, internal: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Index of the option nearest each internal value (ties go to the higher option),
+        written into ``out`` when given."""
         internal = np.asarray(internal)
         if self.evenly_spaced:
             last = len(self.options) - 1
             nearest = np.asarray(internal * last + 0.5)
-            return np.clip(nearest, 0, last, out=nearest).astype(np.intp)  # truncation: floor
-        midpoints = (self.points[1:] + self.points[:-1]) / 2
-        return np.searchsorted(midpoints, internal, side="right")
+            np.clip(nearest, 0, last, out=nearest)
+            index = nearest.astype(np.intp) if out is None else out  # truncation: floor
+        else:
+            midpoints = (self.points[1:] + self.points[:-1]) / 2
+            nearest = index = np.searchsorted(midpoints, internal, side="right")
+        if out is not None:
+            np.copyto(out, nearest, casting="unsafe")
+        return index
 
     def snap(self, internal: np.ndarray) -> np.ndarray:
         """Internal values moved to the nearest option's point (option issues only)."""

@@ -57,28 +57,32 @@ class Candidates:
         search = self.search
         self.count = self.fixed.shape[1] + search.offsets.shape[1]
         self.fixed_positions = self.fixed[search.continuous].astype(np.float32)
-        self.center32 = self.center[:, None, :].astype(np.float32)
-        self.spread32 = self.spread[:, None, :].astype(np.float32)
+        self.center32 = self.center[search.order, None, :].astype(np.float32)
+        self.spread32 = self.spread[search.order, None, :].astype(np.float32)
 
     def ranking(self, rows: slice) -> tuple[np.ndarray, dict[int, np.ndarray]]:
         """The candidates of the replicates at ``rows`` in single precision, for ranking:
         their positions (S, C, r) on the continuous dimensions (scale and shares), and on each
         option dimension their option indices (C, r)."""
         search = self.search
-        perturbed = search.offsets32[:, :, rows] * self.spread32[:, :, rows]
-        perturbed += self.center32[:, :, rows]
-        np.clip(perturbed, 0.0, 1.0, out=perturbed)
-        for columns in search.simplices:  # a shares issue's candidates split its whole total
-            perturbed[columns] = eq.project_simplex(perturbed[columns], axis=0)
-        n_fixed, size = self.fixed.shape[1], perturbed.shape[2]
-        positions = np.empty((len(search.continuous), self.count, size), dtype=np.float32)
+        n_fixed, n_continuous = self.fixed.shape[1], len(search.continuous)
+        offsets = search.offsets32[:, :, rows]  # continuous dimensions first, then options
+        spread, center = self.spread32[:, :, rows], self.center32[:, :, rows]
+        positions = np.empty((n_continuous, self.count, offsets.shape[2]), dtype=np.float32)
         positions[:, :n_fixed] = self.fixed_positions[:, :, rows]
-        positions[:, n_fixed:] = perturbed[search.continuous]
+        perturbed = positions[:, n_fixed:]
+        np.multiply(offsets[:n_continuous], spread[:n_continuous], out=perturbed)
+        perturbed += center[:n_continuous]
+        np.clip(perturbed, 0.0, 1.0, out=perturbed)
+        for columns in search.simplex_positions:  # a shares issue's candidates split its total
+            perturbed[columns] = eq.project_simplex(perturbed[columns], axis=0)
+        on_options = offsets[n_continuous:] * spread[n_continuous:]
+        on_options += center[n_continuous:]
         option_index = {}
-        for k, units in search.options:
-            index = np.empty((self.count, size), dtype=np.intp)
+        for (k, units), perturbed in zip(search.options, on_options, strict=True):
+            index = np.empty(positions.shape[1:], dtype=np.intp)
             index[:n_fixed] = self.fixed_index[k][:, rows]
-            index[n_fixed:] = units.nearest_option(perturbed[k])
+            units.nearest_option(perturbed, out=index[n_fixed:])
             option_index[k] = index
         return positions, option_index
 
@@ -113,15 +117,17 @@ class CandidateSearch(ReplicateState):
         )
         n_perturbations = max(0, candidates - fixed - len(self.pairs))
         offsets = rng.uniform(-1.0, 1.0, (size, n_perturbations, n_dims))
-        self.offsets = replicates_last(offsets)  # (D, n, R)
-        self.offsets32 = self.offsets.astype(np.float32)
         self.options = model.layout.options
         self.option_points = [(k, units.points) for k, units in self.options]
         self.continuous = np.array(
             [k for k in range(n_dims) if k not in dict(self.options)], dtype=np.intp
         )
+        self.order = np.concatenate([self.continuous, [k for k, _ in self.options]]).astype(int)
         self.simplices = model.layout.simplices
+        self.simplex_positions = [np.searchsorted(self.continuous, c) for c in self.simplices]
         self.first = model.layout.first
+        self.offsets = replicates_last(offsets)  # (D, n, R)
+        self.offsets32 = self.offsets[self.order].astype(np.float32)  # in ranking's order
 
     def keep(self, index: np.ndarray) -> None:
         self.offsets = self.offsets[:, :, index]
@@ -180,7 +186,7 @@ class CandidateSearch(ReplicateState):
         """Packages in [0, 1] snapped to options and projected onto their simplices, in place
         (dimensions on ``axis``); ``option_index``, when given, receives each option
         dimension's option indices."""
-        dimensions = np.moveaxis(packages, axis, 0)  # a view: writing to it writes packages
+        dimensions = packages if axis == 0 else np.moveaxis(packages, axis, 0)  # a view
         for columns in self.simplices:
             dimensions[columns] = eq.project_simplex(dimensions[columns], axis=0)
         for k, units in self.options:

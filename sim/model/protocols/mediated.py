@@ -21,8 +21,6 @@ SEARCH_CHUNK = 256
 """Replicates searched at once (their arrays stay within the processor's cache)."""
 SEARCH_TOLERANCE = 1e-5
 """Single-precision slack in the search; the verdict on the chosen text is exact."""
-ACCEPTANCE_RANK = 1e4
-"""One more acceptance outranks any difference in Nash score (which lies within ±1e3)."""
 
 
 class Mediated(Protocol):
@@ -70,7 +68,8 @@ class Mediated(Protocol):
             score = eq.nash_score(
                 surplus, self.counted, self.mediator[rows], self.mediator_bias[rows]
             )
-            score += accepted * ACCEPTANCE_RANK
+            # Most acceptances first; among those, the largest Nash score.
+            np.copyto(score, -np.inf, where=accepted < accepted.max(axis=0))
             choice[rows] = score.argmax(axis=0)
         text = candidates.package(choice)
         return Proposal(text, model.party_state.utility(text, state.weights))
