@@ -128,13 +128,12 @@ class CandidateSurplus:
         surplus, term = self._scratch(positions.shape[1:])
         replicate = np.arange(rows.start, rows.stop)
         for n, (group, table) in enumerate(self.tables):
-            code = None
+            code = np.zeros(positions.shape[1:], dtype=np.int32)
             for k, n_points in group:  # the combination's entry in the table (Horner)
-                index = option_index[k]
-                code = index if code is None else code * n_points + index
-            if code is None:
-                code = np.zeros(positions.shape[1:], dtype=np.intp)
-            entry = code * self.size + replicate
+                code *= n_points
+                code += option_index[k]
+            entry = np.multiply(code, self.size, dtype=np.intp)
+            entry += replicate
             np.take(table, entry, axis=1, mode="clip", out=surplus if n == 0 else term)
             if n > 0:
                 surplus += term

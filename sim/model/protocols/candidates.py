@@ -80,7 +80,7 @@ class Candidates:
         on_options += center[n_continuous:]
         option_index = {}
         for (k, units), perturbed in zip(search.options, on_options, strict=True):
-            index = np.empty(positions.shape[1:], dtype=np.intp)
+            index = np.empty(positions.shape[1:], dtype=np.int16)  # options are few
             index[:n_fixed] = self.fixed_index[k][:, rows]
             units.nearest_option(perturbed, out=index[n_fixed:])
             option_index[k] = index
