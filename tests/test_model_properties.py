@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 import sim
 from sim.batch.runner import BLOCK_SIZE, simulate_block
+from sim.model import model as model_module
 from sim.scenario.schema import Scenario
 
 DATA = Path(__file__).parent / "data"
@@ -546,6 +547,47 @@ def test_an_event_that_changes_a_concession_style_gives_that_styles_concession(b
     written = copy.deepcopy(data)
     written["parties"]["south"]["concession"] = {"style": after}
     assert_event_acts_as_written(data, written, "parties.south.concession.style", after, seed=3)
+
+
+PREFERENCES_CHANGE = {
+    "name": "preferences-change",
+    "rounds": 6,
+    "issues": {
+        "i0": {"scale": {"min": 0, "max": 1}, "status_quo": 0.5, "veto": ["p0", "p1"]},
+        "i1": {"options": ["a", "b", "c"], "status_quo": "b", "veto": ["p0", "p1"]},
+    },
+    "parties": {
+        pid: {
+            "capability": 1.0,
+            "positions": {"i0": ideal, "i1": option},
+            "salience": {"i0": 1.0, "i1": 0.5},
+            "concession": {"style": "boulware"},
+        }
+        for pid, ideal, option in (("p0", 0.0, "a"), ("p1", 1.0, "c"), ("p2", 0.3, "b"))
+    },
+    "events": [
+        {
+            "round": 3,
+            "name": "turn",
+            "set": {"parties.p0.salience.i1": 1.0, "parties.p2.positions.i1": "c"},
+        }
+    ],
+}
+
+
+@settings(PROPERTY, max_examples=12)
+@example(data=PREFERENCES_CHANGE, seed=0)
+@given(data=scenarios(), seed=st.integers(0, 2**32))
+def test_values_kept_between_rounds_follow_events_and_deals(data, seed):
+    """The engine keeps what depends on parameters only (salience weights, the search's loss
+    tables) from round to round; events that change parameters and replicates that leave with
+    a deal must renew it: the results equal those of an engine that recomputes every round."""
+    scenario = Scenario.model_validate(data)
+    kept = simulate_block(scenario, seed, 0, 256).runs.to_pandas()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(model_module.NegotiationModel, "derived", lambda self, name, f: f())
+        recomputed = simulate_block(scenario, seed, 0, 256).runs.to_pandas()
+    pd.testing.assert_frame_equal(kept, recomputed)
 
 
 # --- reproducibility -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 MAX_OPTION_COMBINATIONS = 512
-"""Largest table of option combinations :class:`CandidateSurplus` looks candidates up in."""
+"""Largest table of option combinations :class:`CandidateLosses` looks candidates up in."""
 
 NASH_EPSILON = 1e-3
 """Surplus below which the generalised Nash product turns linear (see :func:`nash_score`)."""
@@ -72,19 +72,16 @@ def _raise(distance: np.ndarray, exponent: np.ndarray) -> np.ndarray:
     return distance
 
 
-class CandidateSurplus:
-    """``u_i(o) − a_i``, :func:`utility` over aspiration, of candidate packages for every
-    party, for one round.
+class CandidateLosses:
+    """Every party's weighted loss ``Σ_k w_ik·|o_k − x_ik|^loss_i`` (:func:`utility` is one
+    minus it), laid out for ranking candidate packages: single precision, replicates last.
 
-    The same equation laid out for speed, in single precision (it ranks candidates; the
-    verdict on the chosen text is computed again with :func:`utility`), replicates last:
-    results are (P, C, r), so every array operation runs along the replicates. Option issues
-    take a few values each: each party's surplus over every combination of their options,
-    aspiration included, goes in a table once a round (tables of at most
-    ``MAX_OPTION_COMBINATIONS`` entries), which the candidates look up by their option
-    indices. ``options`` lists the option dimensions with their points, ``continuous`` the
-    other dimensions; ``ideal`` and ``weights`` are (R, P, D), ``loss`` and ``aspiration``
-    (R, P).
+    It depends on the parties' preferences only, not on the round, so a protocol keeps it until
+    they change. Option issues take a few values each: the loss over every combination of their
+    options goes in tables (of at most ``MAX_OPTION_COMBINATIONS`` entries each, negated),
+    which candidates look up by their option indices. ``options`` lists the option dimensions
+    with their points, ``continuous`` the other dimensions; ``ideal`` and ``weights`` are
+    (R, P, D), ``loss`` (R, P).
     """
 
     def __init__(
@@ -94,7 +91,6 @@ class CandidateSurplus:
         ideal: np.ndarray,
         weights: np.ndarray,
         loss: np.ndarray,
-        aspiration: np.ndarray,
     ):
         self.continuous = continuous
         self.position = ideal.transpose(1, 2, 0).astype(np.float32, order="C")  # (P, D, R)
@@ -104,19 +100,35 @@ class CandidateSurplus:
         self.party_loss = loss[0] if by_party.all() else None
         n_parties, size = loss.shape[1], loss.shape[0]
         self.size = size
-        self.tables: list[tuple[list[tuple[int, int]], np.ndarray]] = []
-        self.scratch = np.empty(0, dtype=np.float32)
-        group, table = [], (1.0 - aspiration.T[:, None, :]).astype(np.float32)  # (P, M, R)
+        self.tables: list[tuple[list[tuple[int, int]], np.ndarray]] = []  # (P, M, R) each
+        group, table = [], np.zeros((n_parties, 1, size), dtype=np.float32)
         for k, points in options:
             if group and table.shape[1] * len(points) > MAX_OPTION_COMBINATIONS:
-                self.tables.append((group, table.reshape(n_parties, -1)))
+                self.tables.append((group, table))
                 group, table = [], np.zeros((n_parties, 1, size), dtype=np.float32)
             issue_loss = np.abs(points.astype(np.float32)[:, None] - self.position[:, k, None, :])
             _raise(issue_loss, self.exponent)
             issue_loss *= self.weight[:, k, None, :]
             table = (table[:, :, None, :] - issue_loss[:, None, :, :]).reshape(n_parties, -1, size)
             group.append((k, len(points)))
-        self.tables.append((group, table.reshape(n_parties, -1)))
+        self.tables.append((group, table))
+
+
+class CandidateSurplus:
+    """``u_i(o) − a_i``, :func:`utility` over aspiration, of one round's candidate packages for
+    every party, from their :class:`CandidateLosses` and this round's ``aspiration`` (R, P).
+
+    Single precision (it ranks candidates; the verdict on the chosen text is computed again
+    with :func:`utility`), replicates last: results are (P, C, r), so every array operation
+    runs along the replicates.
+    """
+
+    def __init__(self, losses: CandidateLosses, aspiration: np.ndarray):
+        self.losses = losses
+        (group, first), *others = losses.tables
+        first = first + (1.0 - aspiration.T[:, None, :]).astype(np.float32)
+        self.tables = [(g, t.reshape(len(t), -1)) for g, t in [(group, first), *others]]
+        self.scratch = np.empty(0, dtype=np.float32)
 
     def __call__(
         self, positions: np.ndarray, option_index: dict[int, np.ndarray], rows: slice
@@ -125,6 +137,7 @@ class CandidateSurplus:
         ``positions`` (S, C, r) on the continuous dimensions, ``option_index`` the option
         indices (C, r) on each option dimension. The result lives in scratch space that the
         next call reuses."""
+        losses = self.losses
         surplus, term = self._scratch(positions.shape[1:])
         replicate = np.arange(rows.start, rows.stop)
         for n, (group, table) in enumerate(self.tables):
@@ -132,20 +145,20 @@ class CandidateSurplus:
             for k, n_points in group:  # the combination's entry in the table (Horner)
                 code *= n_points
                 code += option_index[k]
-            entry = np.multiply(code, self.size, dtype=np.intp)
+            entry = np.multiply(code, losses.size, dtype=np.intp)
             entry += replicate
             np.take(table, entry, axis=1, mode="clip", out=surplus if n == 0 else term)
             if n > 0:
                 surplus += term
 
-        position, weight = self.position[:, :, rows], self.weight[:, :, rows]
-        for s, k in enumerate(self.continuous):
+        position, weight = losses.position[:, :, rows], losses.weight[:, :, rows]
+        for s, k in enumerate(losses.continuous):
             np.subtract(positions[s], position[:, k, None, :], out=term)
             np.abs(term, out=term)
-            if self.party_loss is None:
-                _raise(term, self.exponent[:, :, rows])
+            if losses.party_loss is None:
+                _raise(term, losses.exponent[:, :, rows])
             else:  # square or power only the rows of the parties that ask for it
-                for p, value in enumerate(self.party_loss):
+                for p, value in enumerate(losses.party_loss):
                     if value == 2:
                         np.square(term[p], out=term[p])
                     elif value != 1:
@@ -157,10 +170,10 @@ class CandidateSurplus:
     def _scratch(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
         """Two arrays (P, C, r), allocated once a round: fresh arrays this size would cost the
         operating system's page faults at every call."""
-        size = len(self.position) * shape[0] * shape[1]
+        shape = (len(self.losses.position), *shape)
+        size = shape[0] * shape[1] * shape[2]
         if len(self.scratch) < 2 * size:
             self.scratch = np.empty(2 * size, dtype=np.float32)
-        shape = (len(self.position), *shape)
         return self.scratch[:size].reshape(shape), self.scratch[size : 2 * size].reshape(shape)
 
 

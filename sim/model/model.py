@@ -11,6 +11,9 @@ calls (:mod:`sim.model.protocols.base`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import mesa
 import numpy as np
 
@@ -118,6 +121,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
         self.war_rng = stream(block_seq, STREAM_BATTLEFIELD)
         self.event_rng = stream(block_seq, STREAM_EVENTS)
 
+        self._derived: dict[str, Any] = {}
         self.bindings = self._bindings()
         everyone = np.arange(size)
         for path, values in draws.values.items():
@@ -156,6 +160,14 @@ class NegotiationModel(mesa.Model, ReplicateState):
         paths.update(self.protocol.bindings())
         return paths
 
+    def derived(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A value that depends on the parameters only, not on the round (every party's
+        salience weights, say): computed once and kept until the parameters change — an event
+        fires, or replicates leave."""
+        if name not in self._derived:
+            self._derived[name] = compute()
+        return self._derived[name]
+
     def stack(self, attribute: str) -> np.ndarray:
         """One attribute of every party, parties on axis 1: (R, P) or (R, P, D) — the state
         itself, not a copy (read it, do not write to it)."""
@@ -168,6 +180,8 @@ class NegotiationModel(mesa.Model, ReplicateState):
         fired = self.events.fire(t, self.event_rng, self.bindings)
         for name, mask in fired.items():
             self.outcomes.fired[name][self.rows[mask]] = True
+            if mask.any():
+                self._derived.clear()
 
         parties = self.party_state
         self.war_costs += parties.war_cost
@@ -176,7 +190,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
             parties.learn(moved - self.status_quo)
             self.status_quo = moved
 
-        weights = parties.weights()
+        weights = self.derived("weights", parties.weights)
         elapsed = t / last
         reservation = parties.reservation(self.status_quo, weights)
         aspiration = parties.aspiration(reservation, elapsed)
@@ -241,6 +255,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
     def keep(self, index: np.ndarray) -> None:
         """Drop every replicate but those at ``index`` from the model and all its parts."""
         super().keep(index)
+        self._derived.clear()
         for part in (self.party_state, self.battlefield, self.events, self.protocol):
             part.keep(index)
 

@@ -162,16 +162,11 @@ class Alternating(Protocol):
         ideal, capability = model.stack("ideal"), model.stack("capability")
         weights = state.weights
         candidates = self.search.build(state, ideal, capability, model.stack("salience"))
-        surplus_of = eq.CandidateSurplus(
-            self.search.option_points,
-            self.search.continuous,
-            ideal,
-            weights,
-            model.stack("loss"),
-            state.aspiration,
-        )
+        losses = self.search.losses(ideal, weights, model.stack("loss"))
         everyone = slice(0, len(proposer))
-        surplus = surplus_of(*candidates.ranking(everyone), everyone)
+        surplus = eq.CandidateSurplus(losses, state.aspiration)(
+            *candidates.ranking(everyone), everyone
+        )
         yes = surplus >= -SEARCH_TOLERANCE  # (P, C, R)
         own = surplus[proposer, :, rows]  # (R, C)
         yes[proposer, :, rows] = True

@@ -108,6 +108,7 @@ class CandidateSearch(ReplicateState):
     """
 
     def __init__(self, model: NegotiationModel, candidates: int, rng: np.random.Generator):
+        self.model = model
         size, n_parties, n_dims = model.size, len(model.party_ids), len(model.layout)
         fixed = 2 + 2 * n_parties
         pairs = list(combinations(range(n_parties), 2))
@@ -163,17 +164,34 @@ class CandidateSearch(ReplicateState):
         fixed[:, 1 + n_parties : 1 + 2 * n_parties] = replicates_last(ideal)
         fixed[:, 1 + 2 * n_parties] = table
         if self.pairs:
-            issue_total = (salience * self.first[:, None, None]).sum(axis=0)
-            weights = np.divide(
-                salience, issue_total, out=np.zeros_like(salience), where=issue_total > 0
-            )
             first, second = self.pair_index
             logrolls = fixed[:, 2 + 2 * n_parties :]
             logrolls[...] = demand[:, second]
-            np.copyto(logrolls, demand[:, first], where=weights[:, first] >= weights[:, second])
+            to_first = self.model.derived("logrolls", lambda: self._to_first(salience))
+            np.copyto(logrolls, demand[:, first], where=to_first)
         option_index = {}
         self.settle(fixed, axis=0, option_index=option_index)
         return Candidates(self, fixed, option_index, center, spread)
+
+    def _to_first(self, salience: np.ndarray) -> np.ndarray:
+        """Which issues each logroll gives to the first party of its pair (D, pairs, R): those
+        it weighs more than the second does (its salience over its total on all issues)."""
+        issue_total = (salience * self.first[:, None, None]).sum(axis=0)
+        weights = np.divide(
+            salience, issue_total, out=np.zeros_like(salience), where=issue_total > 0
+        )
+        first, second = self.pair_index
+        return weights[:, first] >= weights[:, second]
+
+    def losses(
+        self, ideal: np.ndarray, weights: np.ndarray, loss: np.ndarray
+    ) -> eq.CandidateLosses:
+        """Every party's losses laid out for ranking candidates (kept while the parameters
+        hold)."""
+        return self.model.derived(
+            "candidate_losses",
+            lambda: eq.CandidateLosses(self.option_points, self.continuous, ideal, weights, loss),
+        )
 
     def valid(self, packages: np.ndarray, axis: int = -1) -> np.ndarray:
         """Packages made valid — in [0, 1], options snapped, shares issues on their simplex —

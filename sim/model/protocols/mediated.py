@@ -50,12 +50,7 @@ class Mediated(Protocol):
         salience, loss = model.stack("salience"), model.stack("loss")
         candidates = self.search.build(state, ideal, capability, salience)
         surplus_of = eq.CandidateSurplus(
-            self.search.option_points,
-            self.search.continuous,
-            ideal,
-            state.weights,
-            loss,
-            state.aspiration,
+            self.search.losses(ideal, state.weights, loss), state.aspiration
         )
         choice = np.empty(len(ideal), dtype=np.intp)
         # A chunk of replicates at a time keeps the search's arrays in the processor's cache;
