@@ -162,8 +162,9 @@ class NegotiationModel(mesa.Model, ReplicateState):
 
     def derived(self, name: str, compute: Callable[[], Any]) -> Any:
         """A value that depends on the parameters only, not on the round (every party's
-        salience weights, say): computed once and kept until the parameters change — an event
-        fires, or replicates leave."""
+        salience weights, say), or is set each round (what the parties make of the table):
+        computed once and kept until the parameters change — an event fires, or replicates
+        leave."""
         if name not in self._derived:
             self._derived[name] = compute()
         return self._derived[name]
@@ -194,7 +195,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
         elapsed = t / last
         reservation = parties.reservation(self.status_quo, weights)
         aspiration = parties.aspiration(reservation, elapsed)
-        table_utility = parties.utility(self.table, weights)
+        table_utility = self.derived("table utility", lambda: parties.utility(self.table, weights))
         demand = parties.demand(self.table, table_utility, aspiration)
         proposal = self.protocol.propose(
             Round(t, elapsed, self.table, self.status_quo, weights, reservation, aspiration, demand)
@@ -204,6 +205,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
         accepted = proposal.utility >= aspiration - ACCEPT_TOLERANCE
         deal = self.protocol.ratified(accepted)
         self.table = proposal.package
+        self._derived["table utility"] = proposal.utility  # for the next round
         self.outcomes.accepted[self.rows] = accepted
         if self.record_rounds:
             self.last_round = {

@@ -66,7 +66,8 @@ class Round:
 
 @dataclass
 class Proposal:
-    """The text put on the table in each replicate, and every party's utility of it.
+    """The text put on the table in each replicate, and every party's utility of it (which
+    the model keeps as the table's utility in the next round).
 
     ``aspiration`` (R, P), when given, replaces the round's aspirations as the thresholds the
     parties accept at (a rational responder accepts what is worth its continuation value; a

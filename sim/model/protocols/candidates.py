@@ -55,10 +55,20 @@ class Candidates:
 
     def __post_init__(self):
         search = self.search
-        self.count = self.fixed.shape[1] + search.offsets.shape[1]
+        n_fixed, n_continuous = self.fixed.shape[1], len(search.continuous)
+        self.count = n_fixed + search.offsets.shape[1]
         self.fixed_positions = self.fixed[search.continuous].astype(np.float32)
         self.center32 = self.center[search.order, None, :].astype(np.float32)
         self.spread32 = self.spread[search.order, None, :].astype(np.float32)
+        # Every candidate's option on each option issue, for the whole round at once.
+        on_options = search.offsets32[n_continuous:] * self.spread32[n_continuous:]
+        on_options += self.center32[n_continuous:]
+        self.option_index = {}
+        for (k, units), perturbed in zip(search.options, on_options, strict=True):
+            index = np.empty((self.count, self.fixed.shape[2]), dtype=np.int16)  # options are few
+            index[:n_fixed] = self.fixed_index[k]
+            units.nearest_option(perturbed, out=index[n_fixed:])
+            self.option_index[k] = index
 
     def ranking(self, rows: slice) -> tuple[np.ndarray, dict[int, np.ndarray]]:
         """The candidates of the replicates at ``rows`` in single precision, for ranking:
@@ -66,25 +76,20 @@ class Candidates:
         option dimension their option indices (C, r)."""
         search = self.search
         n_fixed, n_continuous = self.fixed.shape[1], len(search.continuous)
-        offsets = search.offsets32[:, :, rows]  # continuous dimensions first, then options
-        spread, center = self.spread32[:, :, rows], self.center32[:, :, rows]
+        offsets = search.offsets32[:n_continuous, :, rows]  # the continuous dimensions
+        spread, center = (
+            self.spread32[:n_continuous, :, rows],
+            self.center32[:n_continuous, :, rows],
+        )
         positions = np.empty((n_continuous, self.count, offsets.shape[2]), dtype=np.float32)
         positions[:, :n_fixed] = self.fixed_positions[:, :, rows]
         perturbed = positions[:, n_fixed:]
-        np.multiply(offsets[:n_continuous], spread[:n_continuous], out=perturbed)
-        perturbed += center[:n_continuous]
+        np.multiply(offsets, spread, out=perturbed)
+        perturbed += center
         np.clip(perturbed, 0.0, 1.0, out=perturbed)
         for columns in search.simplex_positions:  # a shares issue's candidates split its total
             perturbed[columns] = eq.project_simplex(perturbed[columns], axis=0)
-        on_options = offsets[n_continuous:] * spread[n_continuous:]
-        on_options += center[n_continuous:]
-        option_index = {}
-        for (k, units), perturbed in zip(search.options, on_options, strict=True):
-            index = np.empty(positions.shape[1:], dtype=np.int16)  # options are few
-            index[:n_fixed] = self.fixed_index[k][:, rows]
-            units.nearest_option(perturbed, out=index[n_fixed:])
-            option_index[k] = index
-        return positions, option_index
+        return positions, {k: index[:, rows] for k, index in self.option_index.items()}
 
     def package(self, choice: np.ndarray) -> np.ndarray:
         """The chosen candidate of each replicate (R, D), rebuilt in double precision."""
