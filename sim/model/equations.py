@@ -45,7 +45,8 @@ def utility(
     parties on the result's last axis.
     """
     loss = np.asarray(loss)
-    distance = np.abs(packages - ideal)
+    distance = np.subtract(packages, ideal)
+    np.abs(distance, out=distance)
     if by_party:  # square or power only the parties that ask for it
         for p in np.flatnonzero(loss != 1):
             _raise(distance[..., p, :], loss[p])
