@@ -56,7 +56,7 @@ class Candidates:
     def __post_init__(self):
         search = self.search
         n_fixed, n_continuous = self.fixed.shape[1], len(search.continuous)
-        self.count = n_fixed + search.offsets.shape[1]
+        self.count = n_fixed + search.offsets32.shape[1]
         self.fixed_positions = self.fixed[search.continuous].astype(np.float32)
         self.center32 = self.center[search.order, None, :].astype(np.float32)
         self.spread32 = self.spread[search.order, None, :].astype(np.float32)
@@ -75,13 +75,10 @@ class Candidates:
         their positions (S, C, r) on the continuous dimensions (scale and shares), and on each
         option dimension their option indices (C, r)."""
         search = self.search
-        n_fixed, n_continuous = self.fixed.shape[1], len(search.continuous)
-        offsets = search.offsets32[:n_continuous, :, rows]  # the continuous dimensions
-        spread, center = (
-            self.spread32[:n_continuous, :, rows],
-            self.center32[:n_continuous, :, rows],
-        )
-        positions = np.empty((n_continuous, self.count, offsets.shape[2]), dtype=np.float32)
+        n_fixed, continuous = self.fixed.shape[1], slice(0, len(search.continuous))
+        offsets = search.offsets32[continuous, :, rows]  # continuous dimensions come first
+        spread, center = self.spread32[continuous, :, rows], self.center32[continuous, :, rows]
+        positions = np.empty((len(search.continuous), self.count, offsets.shape[2]), np.float32)
         positions[:, :n_fixed] = self.fixed_positions[:, :, rows]
         perturbed = positions[:, n_fixed:]
         np.multiply(offsets, spread, out=perturbed)
@@ -98,9 +95,9 @@ class Candidates:
         text = self.fixed[:, np.minimum(choice, n_fixed - 1), rows].T.copy(order="K")
         perturbed = np.flatnonzero(choice >= n_fixed)
         if len(perturbed):
-            offsets = self.search.offsets[:, choice[perturbed] - n_fixed, perturbed]
+            offsets = self.search.offsets[perturbed, choice[perturbed] - n_fixed]  # (m, D)
             text[perturbed] = self.search.valid(
-                (self.center[:, perturbed] + offsets * self.spread[:, perturbed]).T
+                self.center[:, perturbed].T + offsets * self.spread[:, perturbed].T
             )
         return text
 
@@ -132,11 +129,13 @@ class CandidateSearch(ReplicateState):
         self.simplices = model.layout.simplices
         self.simplex_positions = [np.searchsorted(self.continuous, c) for c in self.simplices]
         self.first = model.layout.first
-        self.offsets = replicates_last(offsets)  # (D, n, R)
-        self.offsets32 = self.offsets[self.order].astype(np.float32)  # in ranking's order
+        self.offsets = offsets  # (R, n, D)
+        self.offsets32 = np.empty((n_dims, n_perturbations, size), dtype=np.float32)
+        for row, k in enumerate(self.order):  # replicates last, in ranking's order
+            self.offsets32[row] = offsets[:, :, k].T
 
     def keep(self, index: np.ndarray) -> None:
-        self.offsets = self.offsets[:, :, index]
+        self.offsets = self.offsets[index]
         self.offsets32 = self.offsets32[:, :, index]
 
     def build(
