@@ -296,7 +296,7 @@ def nash_score(
     accepted by all. Computed as the logarithm of a product rather than a sum of logarithms.
     """
     own = None
-    if (mediator >= 0).any():  # the mediator's own term, before the loop below overwrites surplus
+    if (mediator >= 0).any():  # the mediator's own term, taken before surplus is overwritten
         if (mediator == mediator[0]).all():  # one mediator (the usual case): no gathering
             own = _nash_term(surplus[mediator[0]])
         else:

@@ -46,6 +46,7 @@ class PartyState(ReplicateState):
     dimension's issue; ``stake`` (P, D) says which dimensions each party's utility counts (not
     the other parties' shares). ``belief`` is the drift of each battlefield issue a party
     believes in, in model units per round; ``leaning`` the direction (and scale) of its optimism.
+    The arrays are stored replicates last (:class:`~sim.model.replicates.ReplicatesLast`).
     """
 
     replicate_fields = (*_SCALARS, "style", "beta", *_PER_DIMENSION)
@@ -180,7 +181,6 @@ class Party(mesa.Agent):
         super().__init__(model)
         self.party_id = party_id
         self.index = index
-        self.stake = model.layout.stake(party_id)
 
     def bindings(self, layout: Layout) -> dict[str, Binding]:
         """The parameter paths of this party and where each lives."""
@@ -195,22 +195,6 @@ class Party(mesa.Agent):
                 paths[f"{base}.positions.{iid}"] = Binding(self, "ideal", columns[0])
             paths[f"{base}.salience.{iid}"] = Binding(self, "salience", tuple(columns))
         return paths
-
-    @property
-    def weights(self) -> np.ndarray:
-        """``w_ik``: salience over the dimensions the party's utility counts, normalised."""
-        return eq.salience_weights(self.salience * self.stake)
-
-    def utility(self, packages: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        """Utility of ``packages`` (R, C, K) → (R, C), or of one package per replicate
-        (R, K) → (R,)."""
-        weights = self.weights if weights is None else weights
-        single = packages.ndim == 2
-        if single:
-            packages = packages[:, None, :]
-        loss = self.loss[0] if (self.loss == self.loss[0]).all() else self.loss[:, None]
-        values = eq.utility(packages, self.ideal[:, None, :], weights[:, None, :], loss)
-        return values[:, 0] if single else values
 
 
 class _OptimismBinding(Binding):

@@ -50,19 +50,6 @@ class Round:
     aspiration: np.ndarray  # (R, P)
     demand: np.ndarray  # (R, P, D)
 
-    def rows(self, rows: slice) -> Round:
-        """The same round for some of its replicates."""
-        return Round(
-            self.number,
-            self.elapsed,
-            self.table[rows],
-            self.status_quo[rows],
-            self.weights[rows],
-            self.reservation[rows],
-            self.aspiration[rows],
-            self.demand[rows],
-        )
-
 
 @dataclass
 class Proposal:

@@ -36,7 +36,7 @@ MINIMUM_SPREAD = 0.02
 
 
 def replicates_last(values: np.ndarray) -> np.ndarray:
-    """An array (R, P, D) laid out (D, P, R): axes reversed, contiguous."""
+    """An array (R, ...) with its axes reversed, (..., R), contiguous: (R, P, D) → (D, P, R)."""
     return np.ascontiguousarray(values.T)
 
 
@@ -45,7 +45,9 @@ class Candidates:
     """One round's C candidate packages for every replicate: the first F built from the
     parties' positions (``fixed``, (D, F, R), valid and exact, with their option indices
     (F, R) on each option dimension in ``fixed_index``), the others perturbations of
-    ``center`` (D, R) by the search's offsets × ``spread`` (D, R)."""
+    ``center`` (D, R) by the search's offsets × ``spread`` (D, R). ``option_index`` holds
+    every candidate's option index (C, R) on each option dimension; :meth:`ranking` gives
+    chunks of replicates in single precision, :meth:`package` the chosen ones exactly."""
 
     search: CandidateSearch
     fixed: np.ndarray
@@ -197,11 +199,11 @@ class CandidateSearch(ReplicateState):
             lambda: eq.CandidateLosses(self.option_points, self.continuous, ideal, weights, loss),
         )
 
-    def valid(self, packages: np.ndarray, axis: int = -1) -> np.ndarray:
-        """Packages made valid — in [0, 1], options snapped, shares issues on their simplex —
-        with the dimensions on ``axis``."""
+    def valid(self, packages: np.ndarray) -> np.ndarray:
+        """Packages (..., D) made valid: in [0, 1], options snapped, shares issues on their
+        simplex."""
         packages = np.clip(packages, 0.0, 1.0)
-        self.settle(packages, axis)
+        self.settle(packages)
         return packages
 
     def settle(self, packages: np.ndarray, axis: int = -1, option_index: dict | None = None):
