@@ -111,7 +111,8 @@ class NegotiationModel(mesa.Model, ReplicateState):
             np.array([d.units.width for d in dimensions]),
             size,
         )
-        self.party_state = PartyState(self.layout, self.party_ids, size)
+        front = np.flatnonzero(self.battlefield.moving)
+        self.party_state = PartyState(self.layout, self.party_ids, size, front)
         self.parties = [Party(self, pid, n) for n, pid in enumerate(self.party_ids)]
         self.events = Events(scenario.events, size)
         kind = scenario.protocol.kind
@@ -193,7 +194,10 @@ class NegotiationModel(mesa.Model, ReplicateState):
 
         weights = self.derived("weights", parties.weights)
         elapsed = t / last
-        reservation = parties.reservation(self.status_quo, weights)
+        settled = self.derived(
+            "settled loss", lambda: parties.settled_loss(self.status_quo, weights)
+        )
+        reservation = parties.reservation(self.status_quo, weights, settled)
         aspiration = parties.aspiration(reservation, elapsed)
         table_utility = self.derived("table utility", lambda: parties.utility(self.table, weights))
         demand = parties.demand(self.table, table_utility, aspiration)

@@ -40,13 +40,14 @@ class PartyState(ReplicateState):
     """Every party's state over the replicates still bargaining.
 
     Scalars per replicate and party (``capability``, ``patience``, ...) have shape (R, P);
-    per-dimension ones (``ideal``, ``salience``, ``belief``) (R, P, D) — one dimension per
-    scale or option issue, one per named party of a shares issue
-    (:class:`~sim.scenario.units.Layout`). ``salience`` holds a party's salience of each
-    dimension's issue; ``stake`` (P, D) says which dimensions each party's utility counts (not
-    the other parties' shares). ``belief`` is the drift of each battlefield issue a party
-    believes in, in model units per round; ``leaning`` the direction (and scale) of its optimism.
-    The arrays are stored replicates last (:class:`~sim.model.replicates.ReplicatesLast`).
+    per-dimension ones (``ideal``, ``salience``) (R, P, D) — one dimension per scale or option
+    issue, one per named party of a shares issue (:class:`~sim.scenario.units.Layout`).
+    ``salience`` holds a party's salience of each dimension's issue; ``stake`` (P, D) says which
+    dimensions each party's utility counts (not the other parties' shares). ``belief``
+    (R, P, B) is the drift a party believes in on each of the B dimensions of the ``front`` —
+    the battlefield issues, the only ones the war moves — in model units per round; ``leaning``
+    the direction (and scale) of its optimism there. The arrays are stored replicates last
+    (:class:`~sim.model.replicates.ReplicatesLast`).
     """
 
     replicate_fields = (*_SCALARS, "style", "beta", *_PER_DIMENSION)
@@ -65,15 +66,19 @@ class PartyState(ReplicateState):
     belief = ReplicatesLast()
     leaning = ReplicatesLast()
 
-    def __init__(self, layout: Layout, party_ids: list[str], size: int):
+    def __init__(self, layout: Layout, party_ids: list[str], size: int, front: np.ndarray):
         n_parties, n_dims = len(party_ids), len(layout)
+        self.front = front
+        self.settled = np.setdiff1d(np.arange(n_dims), front)  # the dimensions the war leaves
         self.stake = np.asfortranarray([layout.stake(pid) for pid in party_ids])  # (P, D)
         for name in _SCALARS:
             setattr(self, name, np.zeros((size, n_parties)))
         self.style = np.zeros((size, n_parties), dtype=np.int64)
         self.beta = np.ones((size, n_parties))
-        for name in _PER_DIMENSION:
-            setattr(self, name, np.zeros((size, n_parties, n_dims)))
+        self.ideal = np.zeros((size, n_parties, n_dims))
+        self.salience = np.zeros((size, n_parties, n_dims))
+        self.belief = np.zeros((size, n_parties, len(front)))
+        self.leaning = np.zeros((size, n_parties, len(front)))
         self._share_ideals(layout, party_ids)
 
     def _share_ideals(self, layout: Layout, party_ids: list[str]) -> None:
@@ -94,36 +99,56 @@ class PartyState(ReplicateState):
     ) -> None:
         """The first belief about the drift: the true drift plus optimism in the party's
         favour, i.e. toward its ideal (``leaning``: +1, -1 or 0 per issue, in model units per
-        unit of optimism)."""
-        self.leaning = np.sign(self.ideal - status_quo[:, None, :]) * optimism_scale
-        self.belief = expected_drift[:, None, :] + self.optimism[..., None] * self.leaning
+        unit of optimism). The drift, its scale and the status quo are given on every
+        dimension."""
+        front = self.front
+        toward = np.sign(self.ideal[..., front] - status_quo[:, None, front])
+        self.leaning = toward * optimism_scale[front]
+        self.belief = expected_drift[:, None, front] + self.optimism[..., None] * self.leaning
 
     def learn(self, observed: np.ndarray) -> None:
         """Move the believed drift toward the drift observed this round (R, D)."""
-        self.belief = eq.update_belief(self.belief, observed[:, None, :], self.learning[..., None])
+        observed = observed[:, None, self.front]
+        self.belief = eq.update_belief(self.belief, observed, self.learning[..., None])
 
     def weights(self) -> np.ndarray:
         """``w_ik`` (R, P, D): salience over the dimensions each party's utility counts,
         normalised."""
         return eq.salience_weights(self.salience * self.stake)
 
-    def utility(self, packages: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    def utility(
+        self,
+        packages: np.ndarray,
+        weights: np.ndarray | None = None,
+        dimensions: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Every party's utility (R, P) of one package per replicate (R, D), or of its own
-        package per replicate and party (R, P, D)."""
+        package per replicate and party (R, P, D) — or, given ``dimensions``, one minus its
+        loss on those dimensions alone, the packages holding only them."""
         weights = self.weights() if weights is None else weights
+        ideal = self.ideal
+        if dimensions is not None:
+            ideal, weights = ideal[..., dimensions], weights[..., dimensions]
         if packages.ndim == 2:
             packages = packages[:, None, :]
         if (self.loss == self.loss[:1]).all():  # each party has one loss in every replicate
-            return eq.utility(packages, self.ideal, weights, self.loss[0], by_party=True)
-        return eq.utility(packages, self.ideal, weights, self.loss)
+            return eq.utility(packages, ideal, weights, self.loss[0], by_party=True)
+        return eq.utility(packages, ideal, weights, self.loss)
 
-    def reservation(self, status_quo: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    def settled_loss(self, status_quo: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Each party's loss (R, P) from the status quo on the dimensions the war does not
+        move: part of the value of no deal that only an event can change."""
+        return 1.0 - self.utility(status_quo[:, self.settled], weights, self.settled)
+
+    def reservation(
+        self, status_quo: np.ndarray, weights: np.ndarray, settled_loss: np.ndarray
+    ) -> np.ndarray:
         """The value of no deal (R, P): fixed by the scenario, or derived from the war's
-        prospects as each party sees them."""
-        expected = eq.expected_status_quo(status_quo[:, None, :], self.belief, self.horizon)
-        derived = eq.reservation_value(
-            self.utility(expected, weights), self.patience, self.war_cost, self.horizon
-        )
+        prospects as each party sees them. ``settled_loss`` is :meth:`settled_loss`."""
+        front = self.front
+        expected = eq.expected_status_quo(status_quo[:, None, front], self.belief, self.horizon)
+        value = self.utility(expected, weights, front) - settled_loss
+        derived = eq.reservation_value(value, self.patience, self.war_cost, self.horizon)
         fixed = ~np.isnan(self.reservation_value)
         if fixed.any():
             np.copyto(derived, self.reservation_value, where=fixed)
@@ -159,7 +184,8 @@ class Party(mesa.Agent):
 
     Each attribute is a view of the party's column of the model's :class:`PartyState`, over
     the replicates still bargaining: scalars per replicate (``capability``, ``patience``, ...)
-    have shape (R,), per-dimension ones (``ideal``, ``salience``, ``belief``) shape (R, D).
+    have shape (R,), per-dimension ones (``ideal``, ``salience``) shape (R, D), and ``belief``
+    and ``leaning`` (R, B) on the battlefield dimensions.
     """
 
     capability = _Column()
