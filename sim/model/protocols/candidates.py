@@ -42,42 +42,61 @@ def replicates_last(values: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Candidates:
-    """One round's C candidate packages for every replicate: the first F built from the
-    parties' positions (``fixed``, (D, F, R), valid and exact, with their option indices
-    (F, R) on each option dimension in ``fixed_index``), the others perturbations of
-    ``center`` (D, R) by the search's offsets × ``spread`` (D, R). ``option_index`` holds
-    every candidate's option index (C, R) on each option dimension; :meth:`ranking` gives
-    chunks of replicates in single precision, :meth:`package` the chosen ones exactly."""
+    """One round's C candidate packages for every replicate: first those built from the
+    parties' positions — the compromise, each party's demand and ideal, the last text
+    (``fixed``, (D, F, R), valid and exact, with their option indices (F, R) on each option
+    dimension in ``fixed_index``) and the logrolls, which take each dimension from the demand of
+    one party of a pair (the first where ``to_first``, (D, pairs, R)) — then perturbations of
+    ``center`` (D, R) by the search's offsets × ``spread`` (D, R). ``option_index`` holds every
+    candidate's option index (C, R) on each option dimension; :meth:`ranking` gives chunks of
+    replicates in single precision, :meth:`package` the chosen ones exactly."""
 
     search: CandidateSearch
     fixed: np.ndarray
     fixed_index: dict[int, np.ndarray]
+    to_first: np.ndarray | None
     center: np.ndarray
     spread: np.ndarray
 
     def __post_init__(self):
         search = self.search
-        n_fixed, n_continuous = self.fixed.shape[1], len(search.continuous)
-        self.count = n_fixed + search.offsets32.shape[1]
-        self.fixed_positions = self.fixed[search.continuous].astype(np.float32)
+        n_base, size = self.fixed.shape[1:]
+        self.n_built = n_base + len(search.pairs)
+        self.count = self.n_built + search.offsets32.shape[1]
+        positions = np.empty((len(search.continuous), self.n_built, size), dtype=np.float32)
+        positions[:, :n_base] = self.fixed[search.continuous]
+        self.option_index = {
+            k: np.empty((self.count, size), dtype=np.int16) for k, _ in search.options
+        }  # options are few
+        for k, index in self.fixed_index.items():
+            self.option_index[k][:n_base] = index
+        if search.pairs:  # the logrolls, from the demands (rows 1..P of the fixed candidates)
+            first, second = (side + 1 for side in search.pair_index)
+            logrolls = positions[:, n_base:]
+            logrolls[...] = positions[:, second]
+            np.copyto(logrolls, positions[:, first], where=self.to_first[search.continuous])
+            for columns in search.simplex_positions:
+                logrolls[columns] = eq.project_simplex(logrolls[columns], axis=0)
+            for k, index in self.fixed_index.items():
+                self.option_index[k][n_base : self.n_built] = np.where(
+                    self.to_first[k], index[first], index[second]
+                )
+        self.fixed_positions = positions
         self.center32 = self.center[search.order, None, :].astype(np.float32)
         self.spread32 = self.spread[search.order, None, :].astype(np.float32)
-        # Every candidate's option on each option issue, for the whole round at once.
+        # Every perturbation's option on each option issue, for the whole round at once.
+        n_continuous = len(search.continuous)
         on_options = search.offsets32[n_continuous:] * self.spread32[n_continuous:]
         on_options += self.center32[n_continuous:]
-        self.option_index = {}
         for (k, units), perturbed in zip(search.options, on_options, strict=True):
-            index = np.empty((self.count, self.fixed.shape[2]), dtype=np.int16)  # options are few
-            index[:n_fixed] = self.fixed_index[k]
-            units.nearest_option(perturbed, out=index[n_fixed:])
-            self.option_index[k] = index
+            units.nearest_option(perturbed, out=self.option_index[k][self.n_built :])
 
     def ranking(self, rows: slice) -> tuple[np.ndarray, dict[int, np.ndarray]]:
         """The candidates of the replicates at ``rows`` in single precision, for ranking:
         their positions (S, C, r) on the continuous dimensions (scale and shares), and on each
         option dimension their option indices (C, r)."""
         search = self.search
-        n_fixed, continuous = self.fixed.shape[1], slice(0, len(search.continuous))
+        n_fixed, continuous = self.n_built, slice(0, len(search.continuous))
         offsets = search.offsets32[continuous, :, rows]  # continuous dimensions come first
         spread, center = self.spread32[continuous, :, rows], self.center32[continuous, :, rows]
         positions = np.empty((len(search.continuous), self.count, offsets.shape[2]), np.float32)
@@ -92,13 +111,23 @@ class Candidates:
 
     def package(self, choice: np.ndarray) -> np.ndarray:
         """The chosen candidate of each replicate (R, D), rebuilt in double precision."""
-        rows = np.arange(len(choice))
-        n_fixed = self.fixed.shape[1]
-        text = self.fixed[:, np.minimum(choice, n_fixed - 1), rows].T.copy(order="K")
-        perturbed = np.flatnonzero(choice >= n_fixed)
+        search, rows = self.search, np.arange(len(choice))
+        n_base = self.fixed.shape[1]
+        text = self.fixed[:, np.minimum(choice, n_base - 1), rows].T.copy(order="K")
+        logroll = np.flatnonzero((choice >= n_base) & (choice < self.n_built))
+        if len(logroll):
+            pair = choice[logroll] - n_base
+            first, second = (side[pair] + 1 for side in search.pair_index)
+            taken = np.where(
+                self.to_first[:, pair, logroll],
+                self.fixed[:, first, logroll],
+                self.fixed[:, second, logroll],
+            )
+            text[logroll] = search.valid(taken.T)
+        perturbed = np.flatnonzero(choice >= self.n_built)
         if len(perturbed):
-            offsets = self.search.offsets[perturbed, choice[perturbed] - n_fixed]  # (m, D)
-            text[perturbed] = self.search.valid(
+            offsets = search.offsets[perturbed, choice[perturbed] - self.n_built]  # (m, D)
+            text[perturbed] = search.valid(
                 self.center[:, perturbed].T + offsets * self.spread[:, perturbed].T
             )
         return text
@@ -161,23 +190,19 @@ class CandidateSearch(ReplicateState):
         spread = np.maximum(np.sqrt(variance), MINIMUM_SPREAD) * PERTURBATION_WIDTH
 
         # The candidates built from positions, all in [0, 1] already: the compromise, each
-        # party's demand and ideal, the last text, and the logrolls, each of which gives every
-        # issue to the party of a pair that weighs it more.
+        # party's demand and ideal, and the last text (the logrolls are made of demands).
         n_parties = demand.shape[1]
-        fixed = np.empty((len(center), 2 + 2 * n_parties + len(self.pairs), len(table.T)))
+        fixed = np.empty((len(center), 2 + 2 * n_parties, len(table.T)))
         fixed[:, 0] = center
         fixed[:, 1 : 1 + n_parties] = demand
         fixed[:, 1 + n_parties : 1 + 2 * n_parties] = replicates_last(ideal)
         fixed[:, 1 + 2 * n_parties] = table
-        if self.pairs:
-            first, second = self.pair_index
-            logrolls = fixed[:, 2 + 2 * n_parties :]
-            logrolls[...] = demand[:, second]
-            to_first = self.model.derived("logrolls", lambda: self._to_first(salience))
-            np.copyto(logrolls, demand[:, first], where=to_first)
         option_index = {}
         self.settle(fixed, axis=0, option_index=option_index)
-        return Candidates(self, fixed, option_index, center, spread)
+        to_first = (
+            self.model.derived("logrolls", lambda: self._to_first(salience)) if self.pairs else None
+        )
+        return Candidates(self, fixed, option_index, to_first, center, spread)
 
     def _to_first(self, salience: np.ndarray) -> np.ndarray:
         """Which issues each logroll gives to the first party of its pair (D, pairs, R): those
