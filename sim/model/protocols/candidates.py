@@ -96,12 +96,12 @@ class Candidates:
         their positions (S, C, r) on the continuous dimensions (scale and shares), and on each
         option dimension their option indices (C, r)."""
         search = self.search
-        n_fixed, continuous = self.n_built, slice(0, len(search.continuous))
-        offsets = search.offsets32[continuous, :, rows]  # continuous dimensions come first
+        continuous = slice(0, len(search.continuous))  # continuous dimensions come first
+        offsets = search.offsets32[continuous, :, rows]
         spread, center = self.spread32[continuous, :, rows], self.center32[continuous, :, rows]
         positions = np.empty((len(search.continuous), self.count, offsets.shape[2]), np.float32)
-        positions[:, :n_fixed] = self.fixed_positions[:, :, rows]
-        perturbed = positions[:, n_fixed:]
+        positions[:, : self.n_built] = self.fixed_positions[:, :, rows]
+        perturbed = positions[:, self.n_built :]
         np.multiply(offsets, spread, out=perturbed)
         perturbed += center
         np.clip(perturbed, 0.0, 1.0, out=perturbed)
