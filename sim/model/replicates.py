@@ -25,10 +25,16 @@ class ReplicateState:
             setattr(self, name, getattr(self, name)[index])
 
 
+def replicates_last(values: np.ndarray) -> np.ndarray:
+    """An array (R, ...) with its axes reversed, (..., R), contiguous: (R, P, D) → (D, P, R).
+    Parties and dimensions are few and replicates many; with the replicates innermost, array
+    operations run along long rows. (No copy when ``values`` is already laid out so.)"""
+    return np.ascontiguousarray(np.asarray(values).T)
+
+
 class ReplicatesLast:
-    """An array attribute stored with its axes reversed — replicates last in memory — and seen
-    replicate-leading: (R, P) or (R, P, D). Parties and dimensions are few and replicates many;
-    with the replicates innermost, array operations on such arrays run along long rows."""
+    """An array attribute stored :func:`replicates_last` and seen replicate-leading: (R, P)
+    or (R, P, D)."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.slot = f"_{name}"
@@ -37,7 +43,7 @@ class ReplicatesLast:
         return self if state is None else getattr(state, self.slot).T
 
     def __set__(self, state: object, values: np.ndarray) -> None:
-        setattr(state, self.slot, np.ascontiguousarray(np.asarray(values).T))
+        setattr(state, self.slot, replicates_last(values))
 
 
 @dataclass(frozen=True)

@@ -73,14 +73,14 @@ class IssueUnits:
         if self.evenly_spaced:
             last = len(self.options) - 1
             nearest = np.asarray(internal * last + 0.5)
-            np.clip(nearest, 0, last, out=nearest)
-            index = nearest.astype(np.intp) if out is None else out  # truncation: floor
+            np.clip(nearest, 0, last, out=nearest)  # nonnegative: truncating it floors it
         else:
             midpoints = (self.points[1:] + self.points[:-1]) / 2
-            nearest = index = np.searchsorted(midpoints, internal, side="right")
-        if out is not None:
-            np.copyto(out, nearest, casting="unsafe")
-        return index
+            nearest = np.searchsorted(midpoints, internal, side="right")
+        if out is None:
+            return nearest.astype(np.intp, copy=False)
+        np.copyto(out, nearest, casting="unsafe")
+        return out
 
     def snap(self, internal: np.ndarray) -> np.ndarray:
         """Internal values moved to the nearest option's point (option issues only)."""

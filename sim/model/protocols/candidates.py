@@ -24,7 +24,7 @@ import numpy as np
 
 from sim.model import equations as eq
 from sim.model.protocols.base import Round
-from sim.model.replicates import ReplicateState
+from sim.model.replicates import ReplicateState, replicates_last
 
 if TYPE_CHECKING:
     from sim.model.model import NegotiationModel
@@ -33,11 +33,6 @@ PERTURBATION_WIDTH = 1.5
 """Perturbations reach this many spreads of the demands around the compromise."""
 MINIMUM_SPREAD = 0.02
 """Perturbations explore at least this far (model units), even when demands agree."""
-
-
-def replicates_last(values: np.ndarray) -> np.ndarray:
-    """An array (R, ...) with its axes reversed, (..., R), contiguous: (R, P, D) → (D, P, R)."""
-    return np.ascontiguousarray(values.T)
 
 
 @dataclass
