@@ -64,6 +64,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_a_dask_scheduler_and_worker_started_apart_run_the_batch(reference, tmp_path):
     """Exactly the README's recipe, on loopback: `dask scheduler`, `dask worker`, then
     `negsim run --executor dask --scheduler tcp://...`."""
@@ -172,6 +173,7 @@ def _worker_of(pid: int) -> int:
     raise AssertionError("no worker process found")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 @pytest.mark.parametrize("victim", ["main", "worker"])
 def test_a_killed_batch_keeps_its_blocks_and_resumes_to_the_same_bytes(
