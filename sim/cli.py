@@ -163,6 +163,30 @@ def schema() -> None:
     print(json.dumps(document, indent=2))
 
 
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="An actor table.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The scenario file to write.")],
+    format: Annotated[
+        str | None,
+        typer.Option("--format", help="csv, ktab or decide; guessed from the content if left out."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+) -> None:
+    """Turn an actor table (plain CSV, KTAB or Decide) into a commented scenario."""
+    from sim.scenario.importers import import_table
+
+    if out.exists() and not force:
+        raise UserError(f"{out}: exists; add --force to overwrite it")
+    text = import_table(file, format)
+    out.write_text(text, encoding="utf-8")
+    scenario = load_scenario(out)
+    print(
+        f"{out}: {_count(len(scenario.parties), 'party', 'parties')}, "
+        f"{_count(len(scenario.issues), 'issue')}, imported from {file}"
+    )
+
+
 register_analysis(app)
 
 

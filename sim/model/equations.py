@@ -381,19 +381,32 @@ def eu_total_distance(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return np.einsum("...k,...kj->...j", weight, distance)
 
 
-def eu_success_probability(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """``P_ij = max(Σ_k v_k^{ij}, 0) / Σ_k |v_k^{ij}|``, the vote of k for i against j being
-    ``v_k^{ij} = c_k·s_k·(|x_k − x_j| − |x_k − x_i|)``: the probability that i prevails over j
-    in a contest, the weighted vote margin on i's side over all the votes cast (Bueno de
-    Mesquita 1994; Scholz et al. 2011, §4), over every actor, both contestants included. Zero
-    where the margin favours j, and where i and j hold the same position (there is no contest).
-    Returns (..., i, j)."""
-    distance = np.abs(x[..., :, None] - x[..., None, :])  # (..., k, position)
-    # votes[..., k, i, j] = w_k (|x_k − x_j| − |x_k − x_i|)
+def eu_success_probability(
+    x: np.ndarray,
+    weight: np.ndarray,
+    exponent: np.ndarray | float = 1.0,
+    active: np.ndarray | None = None,
+) -> np.ndarray:
+    """``P_ij``: the probability that i prevails over j in a contest (Bueno de Mesquita 1994;
+    Scholz et al. 2011, §4). Voter k's vote for i against j is
+    ``v_k^{ij} = c_k·s_k·(|x_k − x_j|^{r_k} − |x_k − x_i|^{r_k})`` (``exponent`` holds each
+    voter's r_k, (..., P) or a scalar); i's chance is the votes cast for it, ``Σ_k max(v_k^{ij},
+    0)``, over every vote cast on the issue, ``Σ_k Σ_{a,b} |v_k^{ab}|`` — the normalisation of
+    Scholz et al.'s own implementation, which produced their published EC path (see
+    :mod:`sim.model.protocols.expected_utility` for why this reading). Only the ``active``
+    actors (..., P) vote and contest. Zero where i and j hold the same position. Returns
+    (..., i, j)."""
+    if active is None:
+        active = np.ones(x.shape, dtype=bool)
+    weight = np.where(active, weight, 0.0)
+    r = np.broadcast_to(np.asarray(exponent, dtype=float), x.shape)
+    distance = np.abs(x[..., :, None] - x[..., None, :]) ** r[..., :, None]  # (..., k, position)
+    # votes[..., k, i, j] = w_k (|x_k − x_j|^r_k − |x_k − x_i|^r_k), between active contestants
     votes = weight[..., :, None, None] * (distance[..., :, None, :] - distance[..., :, :, None])
-    margin = np.maximum(votes.sum(axis=-3), 0.0)
-    total = np.abs(votes).sum(axis=-3)
-    return np.divide(margin, total, out=np.zeros_like(margin), where=total > 0)
+    votes = np.where((active[..., :, None] & active[..., None, :])[..., None, :, :], votes, 0.0)
+    cast = np.abs(votes).sum(axis=(-3, -2, -1))[..., None, None]
+    won = np.maximum(votes, 0.0).sum(axis=-3)
+    return np.divide(won, cast, out=np.zeros_like(won), where=cast > 0)
 
 
 def eu_utilities(x: np.ndarray, median: np.ndarray, exponent: np.ndarray) -> dict[str, np.ndarray]:

@@ -118,6 +118,7 @@ def _problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
                     "challenge); a shares issue has none",
                 )
     yield from _rational_problems(s)
+    yield from _reference_problems(s)
 
     for iid in s.battlefield.effects:
         if iid not in issues:
@@ -192,6 +193,23 @@ def _rational_problems(s: Scenario):
 
 def _upper(value: Any) -> float:
     return value if isinstance(value, int | float) else value.support()[1]
+
+
+def _reference_problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
+    """Published forecasts and outcomes name real issues and lie on their scales."""
+    if s.reference is None:
+        return
+    for iid, known in s.reference.issues.items():
+        path = ("reference", "issues", iid)
+        if iid not in s.issues:
+            yield KeyPath(path), _known(s.issues, "issue")
+        elif s.issues[iid].scale is None:
+            yield path, "a reference needs a scale issue (numbers on it)"
+        else:
+            for model, value in known.forecasts.items():
+                yield from _position_problems(s, iid, value, (*path, "forecasts", model))
+            if known.actual is not None:
+                yield from _position_problems(s, iid, known.actual, (*path, "actual"))
 
 
 def _position_problems(s: Scenario, iid: str, value: Any, path: DataPath):

@@ -355,6 +355,27 @@ class Event(StrictModel):
     )
 
 
+class IssueReference(StrictModel):
+    """What is known of one issue's outcome: models' published forecasts and what happened."""
+
+    forecasts: dict[Annotated[str, Field(min_length=1)], Finite] = Field(
+        default_factory=dict,
+        description="published forecast per model (model name: value in the issue's units)",
+    )
+    actual: Finite | None = Field(
+        None, description="the actual outcome in the issue's units; null where not known"
+    )
+    note: str | None = Field(None, description="how the values were read from the source")
+
+
+class Reference(StrictModel):
+    """Published forecasts and actual outcomes of a real case, for validation (never read by
+    the model)."""
+
+    source: str = Field(min_length=1, description="author, year, table or repository path")
+    issues: dict[Id, IssueReference] = Field(min_length=1)
+
+
 class Scenario(StrictModel):
     """One negotiation: issues, parties, protocol, dynamics, events, uncertainty."""
 
@@ -372,6 +393,9 @@ class Scenario(StrictModel):
     protocol: Protocol = Field(default_factory=Mediated)
     battlefield: Battlefield = Field(default_factory=Battlefield)
     events: list[Event] = Field(default_factory=list)
+    reference: Reference | None = Field(
+        None, description="published forecasts and actual outcomes of a real case"
+    )
 
     @model_validator(mode="after")
     def _cross_check(self):

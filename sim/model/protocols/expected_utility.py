@@ -33,43 +33,66 @@ Choices where the literature leaves room, each stated so a reader can change it:
 - Distances are on the issue's scale, normalised to [0, 1] — Scholz et al. normalise by the
   range of the positions; the EC case's scale (4–10 years) is that range, so it makes no
   difference there.
-- Votes use linear utility (r = 1), as in Bueno de Mesquita (1994): the median is the weighted
-  median of the positions. ``P_ij`` is the net vote margin for i over all votes cast, counting
-  every actor, the two contestants included (zero when the margin favours j).
+- The weighted median uses linear votes (Bueno de Mesquita 1994). The **probability of
+  success** ``P_ij`` counts the votes cast for i in the i–j contest over *all* the votes cast
+  on the issue, every pair of active actors taken together (:func:`eu_success_probability`).
+  That is the normalisation of Scholz et al.'s own implementation, which produced their
+  published path (the replications read the denominator of their formula differently: Masad
+  takes the pair's votes only, below; McKibben follows their code). Each voter's vote uses linear
+  distance in the first pass and its own risk exponent in the second (Scholz et al.'s step 10:
+  "repeat the steps with the new r").
 - Salience is the probability that a challenged actor resists; it is clipped to [0, 1].
 - The security level of i is the sum of the others' expected utilities of challenging it, and
   R_i scales it between the least and the most exposed actor of the round.
 - Perspective: i judges j's expected utility with its own risk exponent (Bueno de Mesquita's
-  actors perceive each other through their own risk attitude).
-- Each actor takes the offer that moves it least, whatever its kind — the rule Scholz et al. and
-  Bueno de Mesquita state.
+  actors perceive each other through their own risk attitude; Scholz et al. and both public
+  ports agree).
+- Each actor takes the offer that **moves it least**, whatever its kind — the rule Bueno de
+  Mesquita and Scholz et al.'s text state. (Scholz et al.'s code, as McKibben's port shows,
+  ranks conflicts before compromises and compromises by a weighted mean; McKibben calls that
+  a mistake against their text, and so do we.)
 
-**Against the published case** (``scenarios/reference/ec_emissions_1994.yaml``: Bueno de
-Mesquita 1994's EC car emission standards, ten member states; checked in
-``tests/test_protocols.py``):
+**Why the median used not to move, and what changed.** An earlier version took
+``P_ij = max(Σ_k v_k^{ij}, 0) / Σ_k |v_k^{ij}|`` — the net vote margin over the votes of that
+one pair — as D. Masad's replication does (github.com/dmasad/BDM_DecisionModel_Replication).
+On the EC data the 10-year bloc holds 49.6 % of the weighted votes against 50.4 %, so its
+chance against anyone at 7 or 4 years came out exactly zero: no actor ever expected France,
+Italy or the UK to prevail, the low-salience states at 7 drifted toward the 4-year bloc, and
+the median stayed on Greece's 7 for ten rounds (forecast 7.0, 1.83 years from the outcome).
+With Scholz et al.'s normalisation the contest's share of all votes decides, the 10-year
+bloc's offers become credible to Belgium, Ireland and Luxembourg, and the pivot moves.
 
-- Agrees with the published values: the initial weighted median is 7.0 years and the weighted
-  mean 7.39 years (Bueno de Mesquita 1994; Scholz et al. 2011, Table 1 data).
-- Agrees with an independent replication: the first round's risk exponents — Netherlands and
-  Germany 1.127, Belgium 0.781, Luxembourg 0.5, France and Italy 1.078, the UK 2.0, Ireland
-  0.525, Denmark 1.472, Greece 1.140 — are those D. Masad's replication of Scholz et al.
-  reports (github.com/dmasad/BDM_DecisionModel_Replication), to the third decimal; they depend
-  on every step before the offers (votes, P_ij, utilities, security levels).
-- Our path (median; mean, in years): start 7.0; 7.39 → round 1: 7.0; 7.33 → 2: 7.0; 7.30 →
-  3: 7.0; 7.27 → … → 10: 7.0; 7.25. The median never leaves 7; the low-salience states move
-  toward the 4-year bloc (Belgium 7 → 5.7 → 4.9 → …; Luxembourg is pulled toward Greece, then
-  back; Ireland drifts back to 7), and the 10-year bloc holds. The test pins this path.
-- Not verified: Scholz et al.'s round-by-round table itself was not available to us, so the
-  path after round 1 could not be checked against it. The public ports disagree with one
-  another, and Masad reports that his does not reproduce Scholz et al.'s figures. J. McKibben's
-  port (github.com/jmckib/bdm-scholz-expected-utility-model), which follows Scholz et al.'s
-  own code where it departs from their text, moves the median to 8.4, 9.6 and 9.96 years in
-  rounds 1–3 and back to 7 by round 10, with Belgium leaping between the blocs. Its departures
-  from the path above have two causes: (1) its ``P_ij`` divides by the votes over every pair
-  of actors, which makes every probability of success tiny and moves many pairs to another
-  octant; (2) it ranks conflicts before compromises and places a compromise
-  by a weighted mean, where the stated rule, followed here, takes the offer that moves the
-  actor least.
+**Against the published case** (``scenarios/reference/ec_emissions_1994.yaml``, also in
+``scenarios/cases/``; Bueno de Mesquita 1994's EC car emission standards, ten member states;
+checked in ``tests/test_protocols.py``):
+
+- The initial weighted median is 7.0 years and the weighted mean 7.39 (Bueno de Mesquita 1994;
+  Scholz et al. 2011, Table 1 data). Bueno de Mesquita forecast 9.05 years; the standard
+  adopted was 8.83.
+- The first round's risk exponents — Netherlands and Germany 1.406, Belgium 0.754,
+  Luxembourg 0.509, France and Italy 1.047, the UK 1.965, Ireland 0.5, Denmark 2.0, Greece
+  1.112 — and the first round's median, 8.416 years (Belgium compromising with France), are
+  Scholz et al.'s, as J. McKibben's port of their model prints them
+  (github.com/jmckib/bdm-scholz-expected-utility-model; its author reports that it reproduces
+  their published results for ten rounds).
+- Round by round, the weighted median (years), ours against Scholz et al.'s:
+
+  ====== ====== ====== ====== ====== ====== ====== ====== ====== ====== ======
+  round  1      2      3      4      5      6      7      8      9      10
+  ====== ====== ====== ====== ====== ====== ====== ====== ====== ====== ======
+  ours   8.42   9.48   9.93   10.00  10.00  10.00  10.00  7.00   8.22   9.30
+  Scholz 8.42   9.61   9.96   9.96   9.96   7.47   8.82   9.67   9.67   7.00
+  ====== ====== ====== ====== ====== ====== ====== ====== ====== ====== ======
+
+  Rounds 1–3 agree within 0.14 years; the gap in rounds 2–3 is the offer rule (theirs takes
+  Belgium's conflict-first offer). Both paths cycle: Belgium, the pivot, is pulled to France's
+  10 years, gives in to Greece's 7 and heads back — the non-convergence Scholz et al. discuss;
+  their reported medians span 7.4–9.9. Our forecast after the scenario's ten rounds is 9.30
+  years: 0.47 from the outcome, 0.25 from Bueno de Mesquita's forecast. Being a point on a
+  cycle, it depends on the number of rounds (eight rounds would give 7.0): read it with that
+  caveat, as Scholz et al. do theirs.
+- The other public replication, Masad's, differs from both in ``P_ij`` (above) and in who
+  judges an offer (the sender's own view); it moves the median to 10 and back every round.
 """
 
 from __future__ import annotations
@@ -108,13 +131,15 @@ class ExpectedUtility(Protocol):
         weight = capability[:, None, :] * salience
 
         start_median, start_mean = self._median(x, weight, active), _mean(x, weight)
-        probability = eq.eu_success_probability(x, weight)
         pair = active[..., :, None] & active[..., None, :]
 
+        probability = eq.eu_success_probability(x, weight, 1.0, active)
         first = eq.eu_challenge(
             probability, eq.eu_utilities(x, start_median, 1.0), salience, self.q, self.t
         )
         risk = eq.eu_risk_exponent(first, active)
+        # Scholz et al.'s step 10: every step again with the new exponents, the votes included
+        probability = eq.eu_success_probability(x, weight, risk, active)
         own = eq.eu_challenge(
             probability,
             eq.eu_utilities(x, start_median, risk[..., :, None]),
