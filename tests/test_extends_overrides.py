@@ -3,6 +3,7 @@ merge, and where their problems are reported."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,28 @@ def test_a_distribution_in_a_variant_replaces_the_base_value_whole(tmp_path, bas
     assert scenario.parties["north"].war_cost.support() == (0, 0.01)
     capability = scenario.parties["south"].capability
     assert (capability.uniform, capability.clip) == ((0.5, 0.9), None)
+
+
+@pytest.mark.parametrize("keyword", ["beta", "normal", "uniform", "choice", "clip", "kind"])
+def test_a_party_called_like_a_keyword_merges_field_by_field(tmp_path, base, keyword):
+    """Whether a mapping is one value (a distribution) or fields to merge depends on its place,
+    not its keys: ``parties: {beta: {..}}`` is a party, not a beta distribution."""
+    base.write_text(re.sub(r"\bnorth\b", keyword, base.read_text()))
+    path = variant(
+        tmp_path,
+        f"extends: ../base.yaml\nparties:\n  {keyword}:\n    capability: 2\n"
+        "    war_cost: {beta: {a: 2, b: 5, hi: 0.01}}\n",
+    )
+    party = load_scenario(path).parties[keyword]
+    assert party.capability == 2 and party.optimism == 0.2  # merged into the base's party
+    assert party.war_cost.beta.hi == 0.01 and party.war_cost.clip is None  # replaced whole
+
+    broken = variant(
+        tmp_path, f"extends: ../base.yaml\nparties:\n  {keyword}:\n    capability: -2\n"
+    )
+    assert str(only_problem(broken)).startswith(
+        f"{broken}:4:17: parties.{keyword}.capability: Input should be greater than 0"
+    )
 
 
 def test_lists_without_names_are_replaced_not_merged(tmp_path, base):

@@ -8,13 +8,16 @@ line where the problem starts (its first occurrence), so the table stays readabl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from sim.errors import UserError
+from sim.scenario.distributions import tagged_kind
 from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Scenario
 
 HARBOUR = Path(__file__).parent / "data" / "harbour.yaml"
 LINES = HARBOUR.read_text().splitlines()
@@ -159,6 +162,10 @@ CASES = [
            27, "{", "parties.north.positions", "needs a position on border (it has salience)"),
     Broken("concession-beta-wrong-for-style", {31: "    concession: {style: boulware, beta: 1.5}"},
            31, "{style", "parties.north.concession", "boulware needs beta < 1"),
+    Broken("concession-beta-out-of-range", {31: "    concession: {style: boulware, beta: -0.4}"},
+           31, "-0.4", "parties.north.concession.beta", "greater than 0 (got -0.4)"),
+    Broken("concession-beta-alone", {31: "    concession: {beta: -0.4}"},
+           31, "-0.4", "parties.north.concession.beta", "greater than 0 (got -0.4)"),
     Broken("concession-unknown-style", {31: "    concession: {style: stubborn}"},
            31, "stubborn", "parties.north.concession.style", "(got 'stubborn')"),
     # --- distributions -------------------------------------------------------------------------
@@ -287,6 +294,90 @@ def test_broken_file_reports_its_problem_at_its_place(tmp_path, case):
     assert problem.path == case.path
     assert case.message in problem.message
     assert str(problem) == f"{path}:{case.line}:{column}: {case.path}: {problem.message}"
+
+
+# --- ids spelled like the language's own words ------------------------------------------------
+# A party or an issue may be called like a distribution, its parameters, or the kinds of value
+# the language tells apart: problems are still reported at their place, with the id in the path.
+
+KEYWORDS = [
+    "beta", "normal", "uniform", "triangular", "lognormal", "choice", "clip",
+    "mean", "sd", "a", "lo", "number", "option", "split", "quota", "rule", "kind", "mediated",
+]  # fmt: skip
+
+KEYWORD_CASES = [
+    Broken("capability-out-of-range", {26: "    capability: -1"},
+           26, "-1", "parties.{id}.capability", "greater than 0 (got -1)"),
+    Broken("unknown-field", {29: "    optimism: 0.2\n    optimisim: 0.1"},
+           30, "optimisim", "parties.{id}.optimisim", "unknown field"),
+    Broken("missing-field", {26: None},
+           25, "{id}", "parties.{id}.capability", "required field missing"),
+    Broken("salience-out-of-range", {28: NORTH_SALIENCE.replace("0.9", "-0.9")},
+           28, "-0.9", "parties.{id}.salience.{id}", "greater than or equal to 0 (got -0.9)"),
+    Broken("distribution-check", {32: "    war_cost: {uniform: [0.004, 0.001]}"},
+           32, "[0.004", "parties.{id}.war_cost.uniform", "uniform must be [lo, hi]"),
+    Broken("distribution-parameter",
+           {31: "    concession: {style: boulware, beta: {beta: {a: -1, b: 2}}}"},
+           31, "-1", "parties.{id}.concession.beta.beta.a", "greater than 0 (got -1)"),
+    Broken("distribution-unknown-field",
+           {32: "    war_cost: {uniform: [0.001, 0.004], clp: [0, 1]}"},
+           32, "clp", "parties.{id}.war_cost.clp", "unknown field"),
+    Broken("choice-weight",
+           {27: NORTH_POSITIONS.replace("north_gets", "{choice: {north_gets: -1}}")},
+           27, "-1", "parties.{id}.positions.{id}.choice.north_gets", "greater than or equal to 0"),
+    Broken("event-sets", {38: EVENT % "parties.north.war_cost: -1"},
+           38, "-1", "events.0.set.parties.{id}.war_cost", "greater than or equal to 0"),
+]  # fmt: skip
+
+
+def called(lines: list[str], keyword: str) -> list[str]:
+    """The party north and the issue harbour both called ``keyword``."""
+    return [re.sub(r"\b(north|harbour)\b", keyword, line) for line in lines]
+
+
+@pytest.mark.parametrize("keyword", KEYWORDS)
+def test_a_party_and_an_issue_may_be_called_like_a_keyword(tmp_path, keyword):
+    scenario = load_scenario(write(tmp_path, called(LINES, keyword)))
+    assert list(scenario.parties) == [keyword, "south"]
+    assert list(scenario.issues) == ["fishing_quota", keyword, "border"]
+    assert scenario.parties[keyword].war_cost.uniform == (0.001, 0.004)
+
+
+@pytest.mark.parametrize("keyword", KEYWORDS)
+@pytest.mark.parametrize("case", KEYWORD_CASES, ids=[c.id for c in KEYWORD_CASES])
+def test_a_keyword_id_keeps_problems_at_their_place(tmp_path, case, keyword):
+    lines = called(edited(case.edits), keyword)
+    path = write(tmp_path, lines)
+    problems = problems_of(path)
+    assert len(problems) == 1, "\n".join(map(str, problems))
+    marker = case.marker.replace("{id}", keyword)
+    column = lines[case.line - 1].index(marker) + 1
+    dotted = case.path.replace("{id}", keyword)
+    assert str(problems[0]).startswith(f"{path}:{case.line}:{column}: {dotted}: ")
+    assert case.message in problems[0].message
+
+
+def test_every_union_of_the_language_names_its_members_apart_from_keys():
+    """The loader maps pydantic's error locations to the document by leaving out union tags;
+    a union tagged with a plain word would make that word ambiguous again."""
+
+    def tagged_unions(schema):
+        if isinstance(schema, dict):
+            if schema.get("type") == "tagged-union":
+                yield schema
+            for value in schema.values():
+                yield from tagged_unions(value)
+        elif isinstance(schema, list):
+            for value in schema:
+                yield from tagged_unions(value)
+
+    tags = [
+        tag
+        for union in tagged_unions(Scenario.__pydantic_core_schema__)
+        for tag in union["choices"]
+    ]
+    assert {"<beta>", "<choice>", "<split>", "<quota>", "<mediated>"} <= set(tags)
+    assert [tag for tag in tags if tagged_kind(tag) is None] == []
 
 
 def test_the_unedited_file_is_valid():

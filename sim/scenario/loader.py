@@ -9,16 +9,18 @@ cross-checks, and map every error back to ``FILE:LINE:COL: dotted.path: message`
 from __future__ import annotations
 
 import copy
+import types
+import typing
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sim.errors import Place, Problem, UserError
 from sim.scenario.crosscheck import CrossCheckError, KeyPath
-from sim.scenario.distributions import DISTRIBUTIONS, value_kind
+from sim.scenario.distributions import Choice, _Distribution, tagged_kind, value_kind
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlsource import DataPath, Document, parse_value, read_yaml
 
@@ -35,22 +37,6 @@ SECTIONS = {
     "recognition",
 }
 """Mappings of the language that a file may leave out (defaults) and ``--set`` may create."""
-
-# Segments pydantic adds to error locations for union members; they are not document keys.
-_UNION_TAGS = {
-    "number",
-    "option",
-    "null",
-    "choice",
-    "split",
-    *DISTRIBUTIONS,
-    "rule",
-    "quota",
-    "mediated",
-    "alternating",
-    "expected_utility",
-    "compromise",
-}
 
 
 def load_document(path: str | Path, overrides: Iterable[str] = ()) -> Document:
@@ -86,28 +72,31 @@ def _dotted(path: DataPath) -> str:
 
 
 def pydantic_problem(doc: Document, error: dict) -> Problem:
+    """The problem of one pydantic error, at its place in the document.
+
+    The error's location is a path through the validated data, except that a union adds the
+    tag of its member (:func:`~sim.scenario.distributions.union_tag`), which is no key of the
+    document. A distribution's or a choice's own check fails at its tag: the problem is with
+    its parameters, written under its kind (``uniform: [lo, hi]``).
+    """
     node, path, missing = doc.data, [], None
     loc = error["loc"]
     for n, segment in enumerate(loc):
+        member = tagged_kind(segment)
+        if member is not None:
+            last = n == len(loc) - 1
+            if last and missing is None and isinstance(node, dict) and value_kind(node) == member:
+                node = node[member]
+                path.append(member)
+            continue
         if missing is not None:
             missing.append(segment)
-        elif (
-            # A distribution's union tag, which is also the name of its main key: followed by
-            # another of its fields (clip, or an unknown one) it is the tag, not that key.
-            isinstance(node, dict)
-            and value_kind(node) == segment
-            and len(loc) > n + 1
-            and loc[n + 1] != segment
-        ):
-            continue
         elif (isinstance(node, dict) and segment in node) or (
             isinstance(node, list) and isinstance(segment, int) and segment < len(node)
         ):
             node = node[segment]
             path.append(segment)
-        elif isinstance(segment, str) and (segment in _UNION_TAGS or "[" in segment):
-            continue
-        else:
+        elif segment != "[key]":  # pydantic's mark of a problem with a mapping's key
             missing = [segment]
     kind = error["type"]
     message = error["msg"].removeprefix("Value error, ")
@@ -171,16 +160,54 @@ def _copy_subtree(src: Document, src_path: DataPath, out: Document, out_path: Da
         out.keys[out_path] = src.keys[src_path]
 
 
-def _whole(base: dict, over: dict, path: DataPath = ()) -> bool:
-    """Mappings that stand for one value replace each other whole: a distribution or a choice
-    (a variant's ``{normal: ..}`` must not inherit the base's ``sd`` or ``clip``), a status quo
-    (a shares issue's split must add up by itself), and a protocol of another ``kind`` (its
-    settings do not carry over)."""
-    if value_kind(over) not in (None, "number", "option", "null"):
+def _whole(base: dict, over: dict, path: DataPath) -> bool:
+    """Mappings that stand for one value replace each other whole: a distribution, a choice or
+    a split where the language takes a value (a variant's ``{normal: ..}`` must not inherit the
+    base's ``sd`` or ``clip``; a shares issue's split must add up by itself), and a protocol of
+    another ``kind`` (its settings do not carry over). Which it is depends on the place, not
+    the keys: a party may be called ``beta``."""
+    if _takes_a_value(path):
         return True
-    if path and path[-1] == "status_quo":
-        return True
-    return "kind" in over and over.get("kind") != base.get("kind")
+    return path == ("protocol",) and over.get("kind") != base.get("kind")
+
+
+def _takes_a_value(path: DataPath) -> bool:
+    """Whether the language takes one value at ``path`` — a number, an option, a distribution,
+    a choice — rather than a mapping of fields or ids: the schema's type there admits a
+    distribution or a choice."""
+    kind: Any = Scenario
+    for segment in path:
+        kind = next(
+            (child for member in _members(kind) if (child := _child(member, segment))), None
+        )
+        if kind is None:  # not a place of the language: validation will say so
+            return False
+    return any(
+        isinstance(m, type) and issubclass(m, _Distribution | Choice) for m in _members(kind)
+    )
+
+
+def _members(kind: Any) -> list[Any]:
+    """The types a type annotation admits, unions and ``Annotated`` unwrapped."""
+    origin = typing.get_origin(kind)
+    if origin is typing.Annotated:
+        return _members(typing.get_args(kind)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [m for arg in typing.get_args(kind) for m in _members(arg)]
+    return [kind]
+
+
+def _child(kind: Any, segment: str | int) -> Any:
+    """The type of ``segment`` inside a value of type ``kind`` (None: it has no such part)."""
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        field = kind.model_fields.get(segment) if isinstance(segment, str) else None
+        return field.annotation if field else None
+    origin = typing.get_origin(kind)
+    if origin is dict:
+        return typing.get_args(kind)[1]
+    if origin is list and isinstance(segment, int):
+        return typing.get_args(kind)[0]
+    return None
 
 
 def _named(items: Any) -> bool:
