@@ -6,6 +6,8 @@ line and exits with status 2. Internal faults are anything else (exit 1).
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -37,6 +39,30 @@ class Problem:
             parts.append(self.path)
         parts.append(self.message)
         return ": ".join(parts)
+
+
+CLOSE = 0.6
+"""How alike two spellings must be to suggest one for the other (:mod:`difflib`'s ratio)."""
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """``; did you mean X?`` when one of ``known`` is spelt close to ``word``, else nothing.
+
+    A dotted path is close to a known one that differs from it in one step only, that step
+    spelt close: the steps they share say nothing about the misspelling.
+    """
+    steps = word.split(".")
+    best, best_ratio = None, CLOSE
+    for name in known:
+        other = name.split(".")
+        if len(other) != len(steps):
+            continue
+        differing = [(a, b) for a, b in zip(steps, other, strict=True) if a != b]
+        if len(differing) == 1:
+            ratio = difflib.SequenceMatcher(None, *differing[0]).ratio()
+            if ratio > best_ratio or (best is None and ratio == best_ratio):
+                best, best_ratio = name, ratio
+    return f"; did you mean {best}?" if best else ""
 
 
 class UserError(Exception):

@@ -129,7 +129,10 @@ variants:
 """,
     )
     found = problems(path)
-    assert f"{path}:5:10: parties.north.optimizm: unknown field (variant typo)" in found
+    assert (
+        f"{path}:5:10: parties.north.optimizm: unknown field; did you mean optimism? (variant typo)"
+        in found
+    )
     assert any(
         p.startswith(f"{path}:6:38: parties.north.patience: ") and p.endswith("(variant badvalue)")
         for p in found
@@ -153,7 +156,10 @@ grid:
 """,
     )
     found = problems(path)
-    assert found.count(f"{path}:4:3: parties.north.optimizm: unknown field") == 1
+    assert (
+        found.count(f"{path}:4:3: parties.north.optimizm: unknown field; did you mean optimism?")
+        == 1
+    )
     assert any(
         p.startswith(f"{path}:5:33: parties.north.patience:") and "seven" in p for p in found
     ), found

@@ -414,6 +414,25 @@ def test_an_override_path_that_does_not_exist_is_an_error(base, override, path, 
 @pytest.mark.parametrize(
     ("override", "message"),
     [
+        ("parties.nort.patience=0.5", "not in parties (has: north, south); did you mean north?"),
+        ("parties.north.patiense=0.5", "unknown field; did you mean patience?"),
+        ("events.strom_season.probability=0.5", "; did you mean storm_season?"),
+        # a field the file leaves to its default is known too
+        ("parties.south.concesion.style=linear", "; did you mean concession?"),
+        ("battlefeild.drift=0.5", "; did you mean battlefield?"),
+        ("events.storm_season.set.parties.north.war_cots=0.1",
+         "; did you mean parties.north.war_cost?"),
+    ],
+)  # fmt: skip
+def test_a_misspelt_override_path_suggests_the_close_name(base, override, message):
+    problem = only_problem(base, [override])
+    assert problem.place.file == f"--set {override}"
+    assert problem.message.endswith(message)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
         ("parties.north.patience", "expected dotted.path=value"),
         ("=0.5", "expected dotted.path=value"),
         ("parties..patience=0.5", "expected dotted.path=value"),

@@ -196,7 +196,7 @@ CASES = [
            32, "{uniform", "parties.north.war_cost", "expected a number or a distribution"),
     Broken("distribution-unknown-field",
            {32: "    war_cost: {uniform: [0.001, 0.004], clamp: [0, 1]}"},
-           32, "clamp", "parties.north.war_cost.clamp", "unknown field"),
+           32, "clamp", "parties.north.war_cost.clamp", "unknown field; did you mean clip?"),
     Broken("distribution-missing-parameter", {34: "    capability: {normal: {mean: 0.7}}"},
            34, "normal", "parties.south.capability.normal.sd", "required field missing"),
     Broken("distribution-negative-sd",
@@ -212,14 +212,14 @@ CASES = [
     Broken("missing-event-round", {38: "  - {name: storm_season, probability: 0.5}"},
            38, "{name", "events.0.round", "required field missing"),
     Broken("unknown-top-level-field", {4: "round_label: week\nround_lable: day"},
-           5, "round_lable", "round_lable", "unknown field"),
+           5, "round_lable", "round_lable", "unknown field; did you mean round_label?"),
     Broken("unknown-party-field", {29: "    optimism: 0.2\n    optimisim: 0.1"},
-           30, "optimisim", "parties.north.optimisim", "unknown field"),
+           30, "optimisim", "parties.north.optimisim", "unknown field; did you mean optimism?"),
     Broken("unknown-protocol-field", {5: PROTOCOL % "kind: mediated, mediator: null, q: 1"},
            5, "q:", "protocol.q", "unknown field"),
     Broken("unknown-event-field",
            {38: EVENT.replace("probability", "probabilty") % "parties.north.war_cost: 0.01"},
-           38, "probabilty", "events.0.probabilty", "unknown field"),
+           38, "probabilty", "events.0.probabilty", "unknown field; did you mean probability?"),
     # --- wrong types ---------------------------------------------------------------------------
     Broken("rounds-a-word", {3: "rounds: twenty"},
            3, "twenty", "rounds", "valid integer"),
@@ -294,6 +294,35 @@ def test_broken_file_reports_its_problem_at_its_place(tmp_path, case):
     assert problem.path == case.path
     assert case.message in problem.message
     assert str(problem) == f"{path}:{case.line}:{column}: {case.path}: {problem.message}"
+
+
+# --- did you mean ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("edits", "path", "message"),
+    [
+        # only the fields of the protocol written: alternating has no mediator
+        ({5: PROTOCOL % "kind: mediated, mediatr: north"}, "protocol.mediatr",
+         "unknown field; did you mean mediator?"),
+        ({5: PROTOCOL % "kind: alternating, mediatr: north"}, "protocol.mediatr", "unknown field"),
+        # nothing spelt close
+        ({29: "    optimism: 0.2\n    colour: red"}, "parties.north.colour", "unknown field"),
+        # the fields of a distribution
+        ({34: "    capability: {normal: {mean: 0.7, sdev: 0.1}}"},
+         "parties.south.capability.normal.sdev", "unknown field; did you mean sd?"),
+        # an event's set names a parameter path: one step misspelt
+        ({38: EVENT % "parties.north.war_cots: 0.01"}, "events.0.set.parties.north.war_cots",
+         "; did you mean parties.north.war_cost?"),
+        ({38: EVENT % "parties.nort.war_cost: 0.01"}, "events.0.set.parties.nort.war_cost",
+         "; did you mean parties.north.war_cost?"),
+    ],
+)  # fmt: skip
+def test_an_unknown_name_suggests_a_known_one_spelt_close(tmp_path, edits, path, message):
+    problem = {p.path: p for p in problems_of(write(tmp_path, edited(edits)))}[path]
+    assert problem.message.endswith(message)
+    if "did you mean" not in message:
+        assert "did you mean" not in problem.message
 
 
 # --- ids spelled like the language's own words ------------------------------------------------

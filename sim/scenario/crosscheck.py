@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.errors import did_you_mean
 from sim.scenario.distributions import Choice, _Distribution, support_within
 from sim.scenario.schema import Alternating, Event, ExpectedUtility, Mediated, Scenario
 
@@ -248,6 +249,7 @@ def _event_problems(s: Scenario):
                         "not a parameter an event can set (parties.<id>.<field>, "
                         "parties.<id>.salience.<issue>, issues.<id>.status_quo, battlefield.*, "
                         "protocol.mediator, protocol.mediator_bias, events.<name>.probability)"
+                        + did_you_mean(target, settable)
                     ),
                 )
                 continue

@@ -9,8 +9,6 @@ cross-checks, and map every error back to ``FILE:LINE:COL: dotted.path: message`
 from __future__ import annotations
 
 import copy
-import types
-import typing
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -18,10 +16,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import Place, Problem, UserError
+from sim.errors import Place, Problem, UserError, did_you_mean
 from sim.scenario.crosscheck import CrossCheckError, KeyPath
-from sim.scenario.distributions import Choice, _Distribution, tagged_kind, value_kind
+from sim.scenario.distributions import tagged_kind, value_kind
 from sim.scenario.schema import Scenario
+from sim.scenario.shape import fields_at, takes_a_value
 from sim.scenario.yamlsource import DataPath, Document, parse_value, read_yaml
 
 MAX_EXTENDS_DEPTH = 16
@@ -57,7 +56,7 @@ def validate_document(doc: Document) -> Scenario:
     try:
         return Scenario.model_validate(doc.data)
     except ValidationError as exc:
-        raise UserError([pydantic_problem(doc, e) for e in exc.errors()]) from None
+        raise UserError([pydantic_problem(doc, e, Scenario) for e in exc.errors()]) from None
     except CrossCheckError as exc:
         raise UserError(
             [
@@ -71,8 +70,9 @@ def _dotted(path: DataPath) -> str:
     return ".".join(str(p) for p in path)
 
 
-def pydantic_problem(doc: Document, error: dict) -> Problem:
-    """The problem of one pydantic error, at its place in the document.
+def pydantic_problem(doc: Document, error: dict, model: type[BaseModel] | None = None) -> Problem:
+    """The problem of one pydantic error, at its place in the document; an unknown field of
+    ``model`` (the type validated) is given a known one spelt close, if any.
 
     The error's location is a path through the validated data, except that a union adds the
     tag of its member (:func:`~sim.scenario.distributions.union_tag`), which is no key of the
@@ -106,7 +106,8 @@ def pydantic_problem(doc: Document, error: dict) -> Problem:
         missing = [*(missing or ()), str(error["ctx"]["discriminator"]).strip("'")]
         message = "required field missing"
     elif kind == "extra_forbidden":
-        message = "unknown field"
+        known = fields_at(loc[:-1], model) if model is not None else ()
+        message = "unknown field" + did_you_mean(str(loc[-1]), known)
     elif not isinstance(error.get("input"), dict | list) and kind not in ("uncertain_number",):
         message += f" (got {error['input']!r})"
     full = (*path, *(missing or ()))
@@ -166,48 +167,9 @@ def _whole(base: dict, over: dict, path: DataPath) -> bool:
     base's ``sd`` or ``clip``; a shares issue's split must add up by itself), and a protocol of
     another ``kind`` (its settings do not carry over). Which it is depends on the place, not
     the keys: a party may be called ``beta``."""
-    if _takes_a_value(path):
+    if takes_a_value(path):
         return True
     return path == ("protocol",) and over.get("kind") != base.get("kind")
-
-
-def _takes_a_value(path: DataPath) -> bool:
-    """Whether the language takes one value at ``path`` — a number, an option, a distribution,
-    a choice — rather than a mapping of fields or ids: the schema's type there admits a
-    distribution or a choice."""
-    kind: Any = Scenario
-    for segment in path:
-        kind = next(
-            (child for member in _members(kind) if (child := _child(member, segment))), None
-        )
-        if kind is None:  # not a place of the language: validation will say so
-            return False
-    return any(
-        isinstance(m, type) and issubclass(m, _Distribution | Choice) for m in _members(kind)
-    )
-
-
-def _members(kind: Any) -> list[Any]:
-    """The types a type annotation admits, unions and ``Annotated`` unwrapped."""
-    origin = typing.get_origin(kind)
-    if origin is typing.Annotated:
-        return _members(typing.get_args(kind)[0])
-    if origin in (typing.Union, types.UnionType):
-        return [m for arg in typing.get_args(kind) for m in _members(arg)]
-    return [kind]
-
-
-def _child(kind: Any, segment: str | int) -> Any:
-    """The type of ``segment`` inside a value of type ``kind`` (None: it has no such part)."""
-    if isinstance(kind, type) and issubclass(kind, BaseModel):
-        field = kind.model_fields.get(segment) if isinstance(segment, str) else None
-        return field.annotation if field else None
-    origin = typing.get_origin(kind)
-    if origin is dict:
-        return typing.get_args(kind)[1]
-    if origin is list and isinstance(segment, int):
-        return typing.get_args(kind)[0]
-    return None
 
 
 def _named(items: Any) -> bool:
@@ -289,18 +251,20 @@ def apply_override(doc: Document, override: str) -> Document:
             key = segment
         if key is None and not (last and isinstance(node, dict)):
             where = _dotted(path) or "the scenario"
+            known: list[str] = []
             if isinstance(node, dict):
                 have = f"has: {', '.join(map(str, node))}"
+                known = [*map(str, node), *fields_at(path)]
             elif isinstance(node, list):
                 names = [item.get("name") if isinstance(item, dict) else None for item in node]
                 have = "has: " + ", ".join(
                     f"{i} ({name})" if name else str(i) for i, name in enumerate(names)
                 )
+                known = [name for name in names if isinstance(name, str)]
             else:
                 have = f"it is {node!r}, not a mapping or list"
-            raise UserError(
-                [Problem(origin, _dotted((*path, segment)), f"not in {where} ({have})")]
-            )
+            message = f"not in {where} ({have}){did_you_mean(segment, known)}"
+            raise UserError([Problem(origin, _dotted((*path, segment)), message)])
         key = segment if key is None else key
         path = (*path, key)
         if last:

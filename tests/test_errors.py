@@ -1,0 +1,31 @@
+"""The wording helpers every user-facing problem shares."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.errors import did_you_mean
+
+PARTY_FIELDS = ["capability", "positions", "salience", "patience", "loss", "concession"]
+
+
+@pytest.mark.parametrize(
+    ("word", "known", "suggestion"),
+    [
+        ("capabilty", PARTY_FIELDS, "; did you mean capability?"),
+        ("patiense", PARTY_FIELDS, "; did you mean patience?"),
+        ("colour", PARTY_FIELDS, ""),
+        ("capability", [], ""),
+        # a path: the one step that differs must be spelt close, whatever the steps shared
+        ("parties.north.war_cots", ["parties.north.war_cost", "parties.north.loss"],
+         "; did you mean parties.north.war_cost?"),
+        ("parties.north.stubbornness", ["parties.north.war_cost", "parties.north.loss"], ""),
+        ("parties.nort.war_cost", ["parties.north.war_cost", "parties.south.war_cost"],
+         "; did you mean parties.north.war_cost?"),
+        # two steps differ: not a misspelling of that path
+        ("parties.nort.war_cots", ["parties.north.war_cost"], ""),
+        ("parties.north", ["parties.north.war_cost"], ""),
+    ],
+)  # fmt: skip
+def test_did_you_mean_suggests_the_closest_known_name(word, known, suggestion):
+    assert did_you_mean(word, known) == suggestion
