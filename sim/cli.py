@@ -1,7 +1,7 @@
 """The ``negsim`` command line: a thin layer over the Python API.
 
 Exit status: 0 done, 2 bad input or usage (one line per problem, no traceback), 1 an internal
-fault (one line; the traceback only with ``--debug``).
+fault (one line; the traceback only with ``--debug``), 130 interrupted by Ctrl-C, 143 by SIGTERM.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from sim.analysis.commands import register as register_analysis
-from sim.errors import BatchInterrupted, BlockFailed, UserError
+from sim.errors import BatchInterrupted, BlockFailed, Terminated, UserError
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
 from sim.views.console import terminal
@@ -182,12 +182,12 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM outside a batch's own handling
         print("negsim: interrupted", file=sys.stderr)
-        return 130
+        return 143 if isinstance(exc, Terminated) else 130
     except BatchInterrupted as exc:
         print(f"negsim: {exc}", file=sys.stderr)
-        return 130
+        return exc.exit_status
     except BlockFailed as exc:
         if debug:
             traceback.print_exc()

@@ -7,6 +7,7 @@ line and exits with status 2. Internal faults are anything else (exit 1).
 from __future__ import annotations
 
 import difflib
+import signal
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -75,8 +76,25 @@ class UserError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be, so that work stops the same clean way."""
+
+
 class BatchInterrupted(Exception):
-    """A batch stopped by Ctrl-C or SIGTERM; its finished blocks are kept (exit status 130)."""
+    """A batch stopped by Ctrl-C or SIGTERM; its finished blocks are kept.
+
+    It is raised while the interrupt (``KeyboardInterrupt`` or :class:`Terminated`) is being
+    handled, so the interrupt stays in its context however often it is raised again with a
+    fuller message (a sweep names its point): :attr:`exit_status` reads it from there.
+    """
+
+    @property
+    def exit_status(self) -> int:
+        """128 + the signal that stopped the batch: 130 for Ctrl-C, 143 for SIGTERM."""
+        interrupt = self.__context__
+        while interrupt is not None and not isinstance(interrupt, KeyboardInterrupt):
+            interrupt = interrupt.__context__
+        return 128 + (signal.SIGTERM if isinstance(interrupt, Terminated) else signal.SIGINT)
 
 
 class BlockFailed(Exception):

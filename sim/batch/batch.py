@@ -2,7 +2,7 @@
 
 At most a few blocks per worker are in flight, so memory is bounded by them, not by N. Ctrl-C
 (SIGINT) or SIGTERM stops the batch: pending blocks are cancelled, finished ones stay on disk,
-and the folder is marked incomplete for ``--resume``.
+and the folder is marked incomplete for ``--resume`` (:class:`~sim.errors.BatchInterrupted`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sim.batch.executors import Workers, available_cores, check_executor, open_e
 from sim.batch.limits import check_resources
 from sim.batch.runner import BLOCK_SIZE, BlockResult, block_count, simulate_block
 from sim.batch.store import SCENARIO, ResultsFolder, load_results, to_frame, write_atomic
-from sim.errors import BatchInterrupted, BlockFailed, UserError
+from sim.errors import BatchInterrupted, BlockFailed, Terminated, UserError
 from sim.scenario.loader import dump_scenario
 from sim.scenario.schema import Scenario
 
@@ -93,7 +93,7 @@ def _stop_on_sigterm() -> Iterator[None]:
         return
 
     def stop(signum, frame):
-        raise KeyboardInterrupt
+        raise Terminated
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
