@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from sim.analysis.commands import register as register_analysis
-from sim.errors import BatchInterrupted, BlockFailed, Terminated, UserError
+from sim.errors import BatchInterrupted, BlockFailed, ScenarioWarning, Terminated, UserError
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
 from sim.views.console import terminal
@@ -166,6 +167,14 @@ def schema() -> None:
 register_analysis(app)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A scenario's warning is its one line on standard error; others as Python shows them."""
+    if issubclass(category, ScenarioWarning):
+        print(message, file=sys.stderr)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the CLI and turn every failure into an exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -173,7 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     if debug:  # accepted anywhere on the line, not only before the command
         args = ["--debug", *(a for a in args if a != "--debug")]
     try:
-        app(args=args, prog_name="negsim")
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ScenarioWarning)
+            warnings.showwarning = _show_warning
+            app(args=args, prog_name="negsim")
     except SystemExit as exc:  # the CLI library's own exits: --help, usage errors (2)
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
     except UserError as exc:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import difflib
 import signal
+import sys
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -74,6 +76,20 @@ class UserError(Exception):
             problems = [Problem(None, "", problems)]
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class ScenarioWarning(UserWarning):
+    """Something a scenario may do but that cannot act (an event past the last round): the
+    text is one line, ``FILE:LINE:COL: dotted.path: warning: ...``, like a problem's."""
+
+
+def warn(problem: Problem) -> None:
+    """Warn of ``problem`` (a :class:`ScenarioWarning`), from the first caller outside negsim:
+    a notebook's warning names the user's line, not ours."""
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "sim":
+        level, frame = level + 1, frame.f_back
+    warnings.warn(str(problem), ScenarioWarning, stacklevel=level)
 
 
 class Terminated(KeyboardInterrupt):

@@ -4,11 +4,14 @@ merge, and where their problems are reported."""
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import pytest
+from helpers import cli
 
-from sim.errors import UserError
+import sim
+from sim.errors import ScenarioWarning, UserError
 from sim.scenario.distributions import Normal
 from sim.scenario.loader import load_scenario
 
@@ -368,7 +371,6 @@ def test_set_does_not_change_the_file(base):
         ("protocol.mediator=east", "protocol.mediator", "unknown party"),
         ("parties.north.patence=0.5", "parties.north.patence", "unknown field"),
         ("parties.north=3", "parties.north", "valid dictionary"),
-        ("events.storm_season.round=25", "events.0.round", "after the last round (20)"),
         ("events.0.set.parties.north.war_cost=-1", "events.0.set.parties.north.war_cost",
          "greater than or equal to 0"),
         ("title=a: b", "title", "valid string"),
@@ -386,10 +388,10 @@ def test_an_override_that_breaks_the_scenario_is_reported_at_the_override(
 
 
 def test_a_problem_the_override_causes_elsewhere_is_reported_where_that_value_is(base):
-    problem = only_problem(base, ["rounds=3"])
-    assert (Path(problem.place.file), problem.place.line) == (base, 38)
-    assert problem.path == "events.0.round"
-    assert "after the last round (3)" in problem.message
+    problem = only_problem(base, ["issues.border.scale.max=39"])
+    assert (Path(problem.place.file), problem.place.line) == (base, 27)
+    assert problem.path == "parties.north.positions.border"
+    assert problem.message == "40 is outside the scale of border [0, 39]"
 
 
 @pytest.mark.parametrize(
@@ -447,3 +449,45 @@ def test_a_malformed_override_is_an_error_naming_it(base, override, message):
     assert str(problem.place) == f"--set {override}"
     assert message in problem.message
     assert str(problem).startswith(f"--set {override}: ")
+
+
+# --- a window shortened with --set rounds ------------------------------------------------------
+# harbour.yaml's storm_season is in week 4, with probability 0.5.
+
+STORM_CANNOT_FIRE = (
+    "events.0.round: warning: storm_season in week 4 cannot fire: the last week is 3"
+)
+
+
+def test_validate_warns_of_an_event_past_a_shortened_window(base):
+    code, out, err = cli("validate", base, "--set", "rounds=3")
+    assert code == 0
+    assert out == f"{base}: OK (harbour-dispute: 2 parties, 3 issues, 3 weeks)\n"
+    assert err == f"{base}:38:13: {STORM_CANNOT_FIRE}\n"
+
+
+def test_run_warns_once_and_the_event_never_fires(base, tmp_path):
+    code, _, err = cli("run", base, "--set", "rounds=3", "-n", "300", "--out", tmp_path / "r", "-q")
+    assert code == 0
+    assert err == f"{base}:38:13: {STORM_CANNOT_FIRE}\n"
+    runs = sim.load_results(tmp_path / "r")
+    assert not runs["event.storm_season"].any()
+    assert runs["round"].max() <= 3
+
+
+def test_the_api_warns_and_the_event_fires_only_inside_the_window(base):
+    with pytest.warns(ScenarioWarning) as warned:
+        short = sim.run(base, runs=300, overrides=["rounds=3"])
+    assert [str(w.message) for w in warned] == [f"{base}:38:13: {STORM_CANNOT_FIRE}"]
+    assert warned[0].filename == __file__  # the caller's line, not negsim's
+    assert not short["event.storm_season"].any()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a window that reaches the event: no warning
+        reaching = sim.run(base, runs=300, overrides=["rounds=4"])
+    assert reaching["event.storm_season"].any()
+
+
+def test_an_event_written_past_the_last_round_is_a_warning_too(tmp_path, base):
+    path = variant(tmp_path, "extends: ../base.yaml\nrounds: 3\n")
+    with pytest.warns(ScenarioWarning, match=STORM_CANNOT_FIRE):
+        assert load_scenario(path).rounds == 3

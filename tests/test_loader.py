@@ -249,9 +249,6 @@ CASES = [
     Broken("clip-nan", {34: "    capability: {normal: {mean: 0.7, sd: 0.1}, clip: [.nan, 2]}"},
            34, ".nan", "parties.south.capability.clip.0", "finite number"),
     # --- events --------------------------------------------------------------------------------
-    Broken("event-after-last-round",
-           {38: EVENT.replace("round: 4", "round: 21") % "parties.north.war_cost: 0.01"},
-           38, "21", "events.0.round", "after the last round (20)"),
     Broken("event-round-zero",
            {38: EVENT.replace("round: 4", "round: 0") % "parties.north.war_cost: 0.01"},
            38, "0,", "events.0.round", "greater than or equal to 1"),
@@ -528,7 +525,6 @@ def test_every_event_problem_in_a_file_is_reported(tmp_path):
     )
     problems = problems_of(write(tmp_path, lines))
     assert sorted((p.place.line, p.path) for p in problems) == [
-        (38, "events.0.round"),
         (38, "events.0.set.parties.north.war_cost"),
         (39, "events.1.name"),
         (39, "events.1.set.parties.west.war_cost"),

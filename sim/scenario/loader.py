@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import Place, Problem, UserError, did_you_mean
-from sim.scenario.crosscheck import CrossCheckError, KeyPath
+from sim.errors import Place, Problem, UserError, did_you_mean, warn
+from sim.scenario.crosscheck import CrossCheckError, KeyPath, cross_check_warnings
 from sim.scenario.distributions import tagged_kind, value_kind
 from sim.scenario.schema import Scenario
 from sim.scenario.shape import fields_at, takes_a_value
@@ -52,9 +52,11 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 
 
 def validate_document(doc: Document) -> Scenario:
-    """Validate a document; every problem is reported at its place."""
+    """Validate a document; every problem is reported at its place, and what is allowed but
+    cannot act (an event past the last round) is warned of at its place
+    (:class:`~sim.errors.ScenarioWarning`)."""
     try:
-        return Scenario.model_validate(doc.data)
+        scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
         raise UserError([pydantic_problem(doc, e, Scenario) for e in exc.errors()]) from None
     except CrossCheckError as exc:
@@ -64,6 +66,9 @@ def validate_document(doc: Document) -> Scenario:
                 for p, m in exc.problems
             ]
         ) from None
+    for path, message in cross_check_warnings(scenario):
+        warn(Problem(doc.place(path), _dotted(path), message))
+    return scenario
 
 
 def _dotted(path: DataPath) -> str:
