@@ -19,13 +19,22 @@ from typing import TYPE_CHECKING
 from sim.errors import UserError
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
+from sim.version import __version__
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from sim.batch.trace import Trace
 
-__all__ = ["Scenario", "UserError", "load_results", "load_scenario", "run", "trace"]
+__all__ = [
+    "Scenario",
+    "UserError",
+    "__version__",
+    "load_results",
+    "load_scenario",
+    "run",
+    "trace",
+]
 
 DEFAULT_RUNS = 4096
 DEFAULT_SEED = 0

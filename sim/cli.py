@@ -19,6 +19,7 @@ from sim.analysis.commands import register as register_analysis
 from sim.errors import BatchInterrupted, BlockFailed, ScenarioWarning, Terminated, UserError
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
+from sim.version import __version__
 from sim.views.console import terminal
 
 app = typer.Typer(
@@ -40,9 +41,21 @@ def _count(n: int, singular: str, plural: str | None = None) -> str:
     return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        print(f"negsim {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
+        ),
+    ] = False,
 ) -> None:
     """Negotiation scenario simulator."""
 

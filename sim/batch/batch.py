@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +29,9 @@ from sim.batch.store import SCENARIO, ResultsFolder, load_results, to_frame, wri
 from sim.errors import BatchInterrupted, BlockFailed, Terminated, UserError
 from sim.scenario.loader import dump_scenario
 from sim.scenario.schema import Scenario
+from sim.version import __version__, installed_version
 
 MAX_RUNS = 100_000_000
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def manifest_for(
@@ -53,7 +46,7 @@ def manifest_for(
 ) -> dict[str, Any]:
     """Everything needed to rerun the batch, and its status (``incomplete`` until done)."""
     return {
-        "negsim_version": _version("negsim"),
+        "negsim_version": __version__,
         "status": "incomplete",
         "scenario": {
             "name": scenario.name,
@@ -73,7 +66,7 @@ def manifest_for(
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "environment": {
             "python": platform.python_version(),
-            **{name: _version(name) for name in ("numpy", "mesa", "pyarrow", "pydantic")},
+            **{name: installed_version(name) for name in ("numpy", "mesa", "pyarrow", "pydantic")},
         },
     }
 
