@@ -64,7 +64,7 @@ def run(
 ) -> pd.DataFrame:
     """Run ``runs`` replicates of a scenario (a ``Scenario`` or a file path) with ``seed``.
 
-    Returns the ``runs`` rows as a DataFrame (one row per replicate; columns as in DESIGN.md
+    Returns the ``runs`` rows as a DataFrame (one row per replicate; columns as in docs/design.md
     §5) and, with ``out``, writes the results folder too (``resume`` finishes an interrupted
     one, ``force`` replaces one). The rows depend only on the scenario, the seed and ``runs``:
     not on ``workers`` (local processes; 1 runs in this process — more need the usual

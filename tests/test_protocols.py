@@ -1,4 +1,4 @@
-"""The protocol library against theory and published cases (DESIGN.md §3), and ``shares``
+"""The protocol library against theory and published cases (docs/design.md §3), and ``shares``
 issues (§2).
 
 - alternating, subgame-perfect play: Rubinstein (1982) over several patience pairs, also set

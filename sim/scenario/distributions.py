@@ -1,6 +1,6 @@
 """Uncertainty: the distributions a scenario may write wherever a number or an option stands.
 
-Each replicate draws its own value once, at its start (DESIGN.md §2). A distribution knows its
+Each replicate draws its own value once, at its start (docs/design.md §2). A distribution knows its
 support (after ``clip``), its mean (``negsim show`` displays distributions by their mean) and how
 to draw a vector of values for a block of replicates.
 """

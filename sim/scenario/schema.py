@@ -1,4 +1,4 @@
-"""The scenario language (DESIGN.md §2) as pydantic v2 models.
+"""The scenario language (docs/design.md §2) as pydantic v2 models.
 
 Structure and ranges are checked field by field; what needs the whole scenario (ids that must
 exist, positions inside their issue's scale, events that set real parameters) is checked by
@@ -102,7 +102,7 @@ class Scale(StrictModel):
 
 
 class Shares(StrictModel):
-    """A divisible total split among named parties (DESIGN.md §2): each party's ideal is all of
+    """A divisible total split among named parties (docs/design.md §2): each party's ideal is all of
     it, and its loss on the issue is the share it does not get."""
 
     among: list[Id] = Field(min_length=2, description="the parties the total is split among")
@@ -247,7 +247,7 @@ Ratification = Annotated[
 
 
 class Mediated(StrictModel):
-    """A mediator puts one text on the table each round (DESIGN.md §3)."""
+    """A mediator puts one text on the table each round (docs/design.md §3)."""
 
     kind: Literal["mediated"] = "mediated"
     mediator: Id | None = Field(None, description="a party id, or null for a neutral mediator")
@@ -263,7 +263,7 @@ class Mediated(StrictModel):
 
 
 class Alternating(StrictModel):
-    """One proposer per round, by recognition probability or a fixed order (DESIGN.md §3)."""
+    """One proposer per round, by recognition probability or a fixed order (docs/design.md §3)."""
 
     kind: Literal["alternating"]
     recognition: dict[Id, number(ge=0)] | None = Field(
