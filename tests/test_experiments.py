@@ -125,7 +125,7 @@ variants:
   base: {}
   typo: {parties.north.optimizm: 0.1}
   badvalue: {parties.north.patience: 7}
-  short: {rounds: 2}
+  narrow: {issues.border.scale.max: 39}
 """,
     )
     found = problems(path)
@@ -139,7 +139,7 @@ variants:
     ), found
     # a problem that shows elsewhere in the scenario keeps its place and names the variant
     assert any(
-        p.startswith(f"{HARBOUR}:") and p.endswith(f"(with variant short of {path}:7:3)")
+        p.startswith(f"{HARBOUR}:27:") and p.endswith(f"(with variant narrow of {path}:7:3)")
         for p in found
     ), found
 
