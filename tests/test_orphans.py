@@ -87,12 +87,10 @@ def _a_block_is_stored(token: str, folder: Path) -> bool:
     return any((folder / BLOCKS).glob("runs-*.parquet"))
 
 
+@pytest.mark.slow  # a real batch of the flagship; the unit tests below hold the mechanism
 @pytest.mark.parametrize(
     "moment",
-    [
-        _a_worker_is_starting,
-        pytest.param(_a_block_is_stored, marks=pytest.mark.slow),
-    ],
+    [_a_worker_is_starting, _a_block_is_stored],
     ids=["a worker is starting", "a block is stored"],
 )
 def test_a_killed_main_process_takes_its_workers_with_it(
