@@ -19,13 +19,22 @@ from typing import TYPE_CHECKING
 from sim.errors import UserError
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
+from sim.version import __version__
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from sim.batch.trace import Trace
 
-__all__ = ["Scenario", "UserError", "load_results", "load_scenario", "run", "trace"]
+__all__ = [
+    "Scenario",
+    "UserError",
+    "__version__",
+    "load_results",
+    "load_scenario",
+    "run",
+    "trace",
+]
 
 DEFAULT_RUNS = 4096
 DEFAULT_SEED = 0
@@ -55,7 +64,7 @@ def run(
 ) -> pd.DataFrame:
     """Run ``runs`` replicates of a scenario (a ``Scenario`` or a file path) with ``seed``.
 
-    Returns the ``runs`` rows as a DataFrame (one row per replicate; columns as in DESIGN.md
+    Returns the ``runs`` rows as a DataFrame (one row per replicate; columns as in docs/design.md
     §5) and, with ``out``, writes the results folder too (``resume`` finishes an interrupted
     one, ``force`` replaces one). The rows depend only on the scenario, the seed and ``runs``:
     not on ``workers`` (local processes; 1 runs in this process — more need the usual

@@ -1,7 +1,7 @@
 """The ``negsim`` command line: a thin layer over the Python API.
 
 Exit status: 0 done, 2 bad input or usage (one line per problem, no traceback), 1 an internal
-fault (one line; the traceback only with ``--debug``).
+fault (one line; the traceback only with ``--debug``), 130 interrupted by Ctrl-C, 143 by SIGTERM.
 """
 
 from __future__ import annotations
@@ -9,15 +9,17 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from sim.analysis.commands import register as register_analysis
-from sim.errors import BatchInterrupted, BlockFailed, UserError
+from sim.errors import BatchInterrupted, BlockFailed, ScenarioWarning, Terminated, UserError
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
+from sim.version import __version__
 from sim.views.console import terminal
 
 app = typer.Typer(
@@ -39,9 +41,21 @@ def _count(n: int, singular: str, plural: str | None = None) -> str:
     return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        print(f"negsim {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
+        ),
+    ] = False,
 ) -> None:
     """Negotiation scenario simulator."""
 
@@ -190,6 +204,14 @@ def import_(
 register_analysis(app)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A scenario's warning is its one line on standard error; others as Python shows them."""
+    if issubclass(category, ScenarioWarning):
+        print(message, file=sys.stderr)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the CLI and turn every failure into an exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -197,7 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     if debug:  # accepted anywhere on the line, not only before the command
         args = ["--debug", *(a for a in args if a != "--debug")]
     try:
-        app(args=args, prog_name="negsim")
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ScenarioWarning)
+            warnings.showwarning = _show_warning
+            app(args=args, prog_name="negsim")
     except SystemExit as exc:  # the CLI library's own exits: --help, usage errors (2)
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
     except UserError as exc:
@@ -206,12 +231,12 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM outside a batch's own handling
         print("negsim: interrupted", file=sys.stderr)
-        return 130
+        return 143 if isinstance(exc, Terminated) else 130
     except BatchInterrupted as exc:
         print(f"negsim: {exc}", file=sys.stderr)
-        return 130
+        return exc.exit_status
     except BlockFailed as exc:
         if debug:
             traceback.print_exc()

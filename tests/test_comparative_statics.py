@@ -1,9 +1,9 @@
 """Comparative statics of the model over tests/data/statics.yaml: how the distribution of
 outcomes over a few thousand replicates moves when one assumption moves, in the direction the
-model's equations (DESIGN.md §3) imply; plus the closed form of Stokman's compromise.
+model's equations (docs/design.md §3) imply; plus the closed form of Stokman's compromise.
 
 Every comparison runs both variants with the same seed. Parameters draw from streams keyed by
-their own path (DESIGN.md §4, sim/scenario/sampling.py), so the two batches share every other
+their own path (docs/design.md §4, sim/scenario/sampling.py), so the two batches share every other
 draw — common random numbers — and a difference between them is the effect of the change, not
 noise. The tolerances below are still those of independent samples of this size, so a test
 fails on a real reversal, not on sampling noise.
@@ -150,7 +150,7 @@ def test_agreement_needs_every_veto_holder_not_just_most():
 def test_compromise_column_is_the_capability_salience_weighted_mean_of_positions(
     scenario, baseline
 ):
-    """DESIGN.md §3: ``compromise.<issue> = Σ c·s·x / Σ c·s`` over the parties, with each
+    """docs/design.md §3: ``compromise.<issue> = Σ c·s·x / Σ c·s`` over the parties, with each
     replicate's drawn values (``param.*``) where a value is uncertain."""
     assert any(c.startswith("param.") for c in baseline)
 

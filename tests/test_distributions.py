@@ -1,5 +1,5 @@
 """Uncertainty: each distribution's support and mean, its draws, ``choice`` weights, and the
-per-block, per-parameter random streams of ``draw_parameters`` (DESIGN.md §2, §4)."""
+per-block, per-parameter random streams of ``draw_parameters`` (docs/design.md §2, §4)."""
 
 from __future__ import annotations
 

@@ -125,18 +125,21 @@ variants:
   base: {}
   typo: {parties.north.optimizm: 0.1}
   badvalue: {parties.north.patience: 7}
-  short: {rounds: 2}
+  narrow: {issues.border.scale.max: 39}
 """,
     )
     found = problems(path)
-    assert f"{path}:5:10: parties.north.optimizm: unknown field (variant typo)" in found
+    assert (
+        f"{path}:5:10: parties.north.optimizm: unknown field; did you mean optimism? (variant typo)"
+        in found
+    )
     assert any(
         p.startswith(f"{path}:6:38: parties.north.patience: ") and p.endswith("(variant badvalue)")
         for p in found
     ), found
     # a problem that shows elsewhere in the scenario keeps its place and names the variant
     assert any(
-        p.startswith(f"{HARBOUR}:") and p.endswith(f"(with variant short of {path}:7:3)")
+        p.startswith(f"{HARBOUR}:27:") and p.endswith(f"(with variant narrow of {path}:7:3)")
         for p in found
     ), found
 
@@ -153,7 +156,10 @@ grid:
 """,
     )
     found = problems(path)
-    assert found.count(f"{path}:4:3: parties.north.optimizm: unknown field") == 1
+    assert (
+        found.count(f"{path}:4:3: parties.north.optimizm: unknown field; did you mean optimism?")
+        == 1
+    )
     assert any(
         p.startswith(f"{path}:5:33: parties.north.patience:") and "seven" in p for p in found
     ), found

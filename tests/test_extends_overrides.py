@@ -3,11 +3,15 @@ merge, and where their problems are reported."""
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
 import pytest
+from helpers import cli
 
-from sim.errors import UserError
+import sim
+from sim.errors import ScenarioWarning, UserError
 from sim.scenario.distributions import Normal
 from sim.scenario.loader import load_scenario
 
@@ -92,6 +96,28 @@ def test_a_distribution_in_a_variant_replaces_the_base_value_whole(tmp_path, bas
     assert scenario.parties["north"].war_cost.support() == (0, 0.01)
     capability = scenario.parties["south"].capability
     assert (capability.uniform, capability.clip) == ((0.5, 0.9), None)
+
+
+@pytest.mark.parametrize("keyword", ["beta", "normal", "uniform", "choice", "clip", "kind"])
+def test_a_party_called_like_a_keyword_merges_field_by_field(tmp_path, base, keyword):
+    """Whether a mapping is one value (a distribution) or fields to merge depends on its place,
+    not its keys: ``parties: {beta: {..}}`` is a party, not a beta distribution."""
+    base.write_text(re.sub(r"\bnorth\b", keyword, base.read_text()))
+    path = variant(
+        tmp_path,
+        f"extends: ../base.yaml\nparties:\n  {keyword}:\n    capability: 2\n"
+        "    war_cost: {beta: {a: 2, b: 5, hi: 0.01}}\n",
+    )
+    party = load_scenario(path).parties[keyword]
+    assert party.capability == 2 and party.optimism == 0.2  # merged into the base's party
+    assert party.war_cost.beta.hi == 0.01 and party.war_cost.clip is None  # replaced whole
+
+    broken = variant(
+        tmp_path, f"extends: ../base.yaml\nparties:\n  {keyword}:\n    capability: -2\n"
+    )
+    assert str(only_problem(broken)).startswith(
+        f"{broken}:4:17: parties.{keyword}.capability: Input should be greater than 0"
+    )
 
 
 def test_lists_without_names_are_replaced_not_merged(tmp_path, base):
@@ -345,7 +371,6 @@ def test_set_does_not_change_the_file(base):
         ("protocol.mediator=east", "protocol.mediator", "unknown party"),
         ("parties.north.patence=0.5", "parties.north.patence", "unknown field"),
         ("parties.north=3", "parties.north", "valid dictionary"),
-        ("events.storm_season.round=25", "events.0.round", "after the last round (20)"),
         ("events.0.set.parties.north.war_cost=-1", "events.0.set.parties.north.war_cost",
          "greater than or equal to 0"),
         ("title=a: b", "title", "valid string"),
@@ -363,10 +388,10 @@ def test_an_override_that_breaks_the_scenario_is_reported_at_the_override(
 
 
 def test_a_problem_the_override_causes_elsewhere_is_reported_where_that_value_is(base):
-    problem = only_problem(base, ["rounds=3"])
-    assert (Path(problem.place.file), problem.place.line) == (base, 38)
-    assert problem.path == "events.0.round"
-    assert "after the last round (3)" in problem.message
+    problem = only_problem(base, ["issues.border.scale.max=39"])
+    assert (Path(problem.place.file), problem.place.line) == (base, 27)
+    assert problem.path == "parties.north.positions.border"
+    assert problem.message == "40 is outside the scale of border [0, 39]"
 
 
 @pytest.mark.parametrize(
@@ -391,6 +416,25 @@ def test_an_override_path_that_does_not_exist_is_an_error(base, override, path, 
 @pytest.mark.parametrize(
     ("override", "message"),
     [
+        ("parties.nort.patience=0.5", "not in parties (has: north, south); did you mean north?"),
+        ("parties.north.patiense=0.5", "unknown field; did you mean patience?"),
+        ("events.strom_season.probability=0.5", "; did you mean storm_season?"),
+        # a field the file leaves to its default is known too
+        ("parties.south.concesion.style=linear", "; did you mean concession?"),
+        ("battlefeild.drift=0.5", "; did you mean battlefield?"),
+        ("events.storm_season.set.parties.north.war_cots=0.1",
+         "; did you mean parties.north.war_cost?"),
+    ],
+)  # fmt: skip
+def test_a_misspelt_override_path_suggests_the_close_name(base, override, message):
+    problem = only_problem(base, [override])
+    assert problem.place.file == f"--set {override}"
+    assert problem.message.endswith(message)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
         ("parties.north.patience", "expected dotted.path=value"),
         ("=0.5", "expected dotted.path=value"),
         ("parties..patience=0.5", "expected dotted.path=value"),
@@ -405,3 +449,45 @@ def test_a_malformed_override_is_an_error_naming_it(base, override, message):
     assert str(problem.place) == f"--set {override}"
     assert message in problem.message
     assert str(problem).startswith(f"--set {override}: ")
+
+
+# --- a window shortened with --set rounds ------------------------------------------------------
+# harbour.yaml's storm_season is in week 4, with probability 0.5.
+
+STORM_CANNOT_FIRE = (
+    "events.0.round: warning: storm_season in week 4 cannot fire: the last week is 3"
+)
+
+
+def test_validate_warns_of_an_event_past_a_shortened_window(base):
+    code, out, err = cli("validate", base, "--set", "rounds=3")
+    assert code == 0
+    assert out == f"{base}: OK (harbour-dispute: 2 parties, 3 issues, 3 weeks)\n"
+    assert err == f"{base}:38:13: {STORM_CANNOT_FIRE}\n"
+
+
+def test_run_warns_once_and_the_event_never_fires(base, tmp_path):
+    code, _, err = cli("run", base, "--set", "rounds=3", "-n", "300", "--out", tmp_path / "r", "-q")
+    assert code == 0
+    assert err == f"{base}:38:13: {STORM_CANNOT_FIRE}\n"
+    runs = sim.load_results(tmp_path / "r")
+    assert not runs["event.storm_season"].any()
+    assert runs["round"].max() <= 3
+
+
+def test_the_api_warns_and_the_event_fires_only_inside_the_window(base):
+    with pytest.warns(ScenarioWarning) as warned:
+        short = sim.run(base, runs=300, overrides=["rounds=3"])
+    assert [str(w.message) for w in warned] == [f"{base}:38:13: {STORM_CANNOT_FIRE}"]
+    assert warned[0].filename == __file__  # the caller's line, not negsim's
+    assert not short["event.storm_season"].any()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a window that reaches the event: no warning
+        reaching = sim.run(base, runs=300, overrides=["rounds=4"])
+    assert reaching["event.storm_season"].any()
+
+
+def test_an_event_written_past_the_last_round_is_a_warning_too(tmp_path, base):
+    path = variant(tmp_path, "extends: ../base.yaml\nrounds: 3\n")
+    with pytest.warns(ScenarioWarning, match=STORM_CANNOT_FIRE):
+        assert load_scenario(path).rounds == 3

@@ -3,7 +3,7 @@ scenarios (2–4 parties, 1–3 scale and option issues, zero saliences, every c
 war costs, an optional battlefield, optional events, random veto lists) and checks the results
 a user reads: utilities in [0, 1] and equal to the utility formula, deals accepted by every
 party whose consent they need, outcomes on their scales and options, no NaN, payoffs as
-DESIGN.md §5 defines them, and the reproducibility guarantees of DESIGN.md §4.
+docs/design.md §5 defines them, and the reproducibility guarantees of docs/design.md §4.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The protocol library against theory and published cases (DESIGN.md §3), and ``shares``
+"""The protocol library against theory and published cases (docs/design.md §3), and ``shares``
 issues (§2).
 
 - alternating, subgame-perfect play: Rubinstein (1982) over several patience pairs, also set
@@ -27,6 +27,7 @@ from sim.batch.runner import simulate_block
 from sim.errors import UserError
 from sim.model import model as model_module
 from sim.model.protocols import PROTOCOLS, Proposal, Protocol
+from sim.scenario.distributions import tagged_kind
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Protocol as ProtocolSetting
 
@@ -273,7 +274,8 @@ def test_the_compromise_protocol_forecasts_the_compromise_column(path):
 
 
 def test_every_protocol_kind_of_the_language_is_registered():
-    kinds = {tag.__metadata__[0].tag for tag in ProtocolSetting.__origin__.__args__}
+    members = ProtocolSetting.__origin__.__args__
+    kinds = {tagged_kind(member.__metadata__[0].tag) for member in members}
     assert kinds == set(PROTOCOLS) == {"mediated", "alternating", "expected_utility", "compromise"}
     assert all(issubclass(cls, Protocol) for cls in PROTOCOLS.values())
 

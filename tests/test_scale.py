@@ -159,7 +159,7 @@ def _stop(tmp_path: Path, name: str, stop, workers: str) -> tuple[Path, int, str
 
 def _interrupt(tmp_path: Path, how: signal.Signals, workers: str) -> Path:
     folder, status, stderr = _stop(tmp_path, how.name, lambda p: p.send_signal(how), workers)
-    assert status == 130, stderr
+    assert status == {signal.SIGINT: 130, signal.SIGTERM: 143}[how], stderr
     assert "--resume" in stderr
     return folder
 
@@ -218,6 +218,33 @@ def test_an_interrupted_batch_keeps_its_blocks_and_resumes_to_the_same_bytes(
     assert json.loads((folder / "manifest.json").read_text())["status"] == "complete"
     resumed = sim.load_results(folder).set_index("replicate")
     pd.testing.assert_frame_equal(resumed.loc[partial["replicate"]], partial.set_index("replicate"))
+
+
+@pytest.mark.slow
+def test_a_terminated_sweep_exits_143_and_names_its_point(tmp_path):
+    experiment = tmp_path / "pressure.yaml"
+    experiment.write_text(
+        f"name: pressure\nscenario: {FLAGSHIP}\nruns: 5120\nseed: 8\n"
+        "variants:\n  calm: {battlefield.drift: 0}\n  rough: {battlefield.drift: 1}\n"
+    )
+    out = tmp_path / "sweep"
+    process = subprocess.Popen(
+        [*NEGSIM, "sweep", str(experiment), "--out", str(out), "--workers", "1", "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        while process.poll() is None and not any(out.glob(f"calm/{BLOCKS}/runs-*.parquet")):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=0.02)
+        assert process.poll() is None, "the sweep ended before it could be stopped"
+        process.terminate()
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 143, stderr
+    assert stderr.startswith("negsim: interrupted at point calm: 0 of 2 points done; ")
 
 
 @pytest.mark.parametrize(

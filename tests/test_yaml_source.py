@@ -1,4 +1,4 @@
-"""Plain YAML rules of scenario files (DESIGN.md §2): what the YAML layer lets through, and the
+"""Plain YAML rules of scenario files (docs/design.md §2): what the YAML layer lets through, and the
 place (FILE:LINE:COL) of everything it refuses."""
 
 from __future__ import annotations

@@ -351,7 +351,7 @@ def _relocate(experiment: Experiment, point: Point, problem: Problem) -> Problem
     if problem.place is not None and problem.place.file.startswith("--set "):
         path = problem.place.file.removeprefix("--set ").split("=", 1)[0].strip()
         source = point.sources.get(path)
-        wrong_path = problem.message == "unknown field" or problem.message.startswith("not in ")
+        wrong_path = problem.message.startswith(("unknown field", "not in "))
         if source is None:
             place = Place(str(experiment.file))
         elif kind == "grid" and wrong_path:

@@ -2,7 +2,7 @@
 
 At most a few blocks per worker are in flight, so memory is bounded by them, not by N. Ctrl-C
 (SIGINT) or SIGTERM stops the batch: pending blocks are cancelled, finished ones stay on disk,
-and the folder is marked incomplete for ``--resume``.
+and the folder is marked incomplete for ``--resume`` (:class:`~sim.errors.BatchInterrupted`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +26,12 @@ from sim.batch.executors import Workers, available_cores, check_executor, open_e
 from sim.batch.limits import check_resources
 from sim.batch.runner import BLOCK_SIZE, BlockResult, block_count, simulate_block
 from sim.batch.store import SCENARIO, ResultsFolder, load_results, to_frame, write_atomic
-from sim.errors import BatchInterrupted, BlockFailed, UserError
+from sim.errors import BatchInterrupted, BlockFailed, Terminated, UserError
 from sim.scenario.loader import dump_scenario
 from sim.scenario.schema import Scenario
+from sim.version import __version__, installed_version
 
 MAX_RUNS = 100_000_000
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def manifest_for(
@@ -53,7 +46,7 @@ def manifest_for(
 ) -> dict[str, Any]:
     """Everything needed to rerun the batch, and its status (``incomplete`` until done)."""
     return {
-        "negsim_version": _version("negsim"),
+        "negsim_version": __version__,
         "status": "incomplete",
         "scenario": {
             "name": scenario.name,
@@ -73,7 +66,7 @@ def manifest_for(
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "environment": {
             "python": platform.python_version(),
-            **{name: _version(name) for name in ("numpy", "mesa", "pyarrow", "pydantic")},
+            **{name: installed_version(name) for name in ("numpy", "mesa", "pyarrow", "pydantic")},
         },
     }
 
@@ -93,7 +86,7 @@ def _stop_on_sigterm() -> Iterator[None]:
         return
 
     def stop(signum, frame):
-        raise KeyboardInterrupt
+        raise Terminated
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:

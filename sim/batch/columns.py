@@ -1,4 +1,4 @@
-"""Block outcomes → result columns in native units (DESIGN.md §5).
+"""Block outcomes → result columns in native units (docs/design.md §5).
 
 ``runs`` has one row per replicate; ``rounds`` (traces) one row per replicate and round it
 bargained. Option issues get their position on the [0, 1] option axis in ``outcome.<issue>``

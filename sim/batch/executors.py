@@ -8,10 +8,12 @@ cluster, or a ``LocalCluster`` on this machine.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +24,7 @@ from sim.errors import UserError
 
 EXECUTORS = ("local", "dask")
 ORPHAN_CHECK_SECONDS = 0.5
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def available_cores() -> int:
@@ -44,18 +47,41 @@ class InProcess(cf.Executor):
         return future
 
 
-def _start_worker() -> None:
-    """Worker processes leave Ctrl-C to the main process, which stops the batch cleanly, and
-    end when it is gone (killed outright, it cannot tell them to)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
+def _start_worker(parent: int) -> None:
+    """Worker processes leave Ctrl-C to the main process ``parent``, which stops the batch
+    cleanly, and end when it is gone (killed outright, it cannot tell them to).
 
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(ORPHAN_CHECK_SECONDS)
+    ``parent`` is passed in, not read here: a worker may start after its parent has died, and
+    ``os.getppid()`` would then name whichever process adopted it. On Linux the kernel kills the
+    worker with its parent (``PR_SET_PDEATHSIG``); elsewhere a thread watches the parent's pid.
+    Either way, a parent that died before the worker got this far is caught by the check that
+    follows, so no worker outlives its batch, however early the kill came.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not _die_with_parent():
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(ORPHAN_CHECK_SECONDS)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="negsim-orphan-watch", daemon=True).start()
+    if os.getppid() != parent:
         os._exit(1)
 
-    threading.Thread(target=watch, name="negsim-orphan-watch", daemon=True).start()
+
+def _die_with_parent() -> bool:
+    """Ask Linux to SIGKILL this process when its parent ends; whether it could."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        # The signal follows the thread that started the worker, not the process: the pool
+        # starts its workers on the thread that submits blocks, which holds the pool open
+        # until the batch (or sweep) is over, so a pool must not be shared across threads.
+        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) == 0
+    except (OSError, AttributeError):
+        return False
 
 
 @dataclass
@@ -90,7 +116,9 @@ def open_executor(
             return
         # spawn, not fork: the main process may hold Arrow's thread pools
         context = multiprocessing.get_context("spawn")
-        pool = cf.ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker)
+        pool = cf.ProcessPoolExecutor(
+            count, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+        )
         try:
             yield Workers(pool, 2 * count, f"{count} local processes")
         finally:

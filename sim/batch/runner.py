@@ -1,7 +1,7 @@
 """Batches: N replicates of a scenario with a seed, simulated block by block.
 
 Replicate j belongs to block ``j // BLOCK_SIZE``; each block is always simulated in full from
-its own seed sequence and the replicates past N are dropped (DESIGN.md §4). So a batch's rows
+its own seed sequence and the replicates past N are dropped (docs/design.md §4). So a batch's rows
 depend only on (scenario, seed, N), and a batch of N is the first N rows of a batch of 2N.
 """
 

@@ -1,4 +1,4 @@
-"""The results folder (DESIGN.md §5): ``runs.parquet``, ``rounds.parquet`` (traces),
+"""The results folder (docs/design.md §5): ``runs.parquet``, ``rounds.parquet`` (traces),
 ``manifest.json`` and the resolved ``scenario.yaml``.
 
 While a batch runs, each finished block is written to its own file under ``blocks/``; when

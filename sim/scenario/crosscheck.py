@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.errors import did_you_mean
 from sim.scenario.distributions import Choice, _Distribution, support_within
 from sim.scenario.schema import Alternating, Event, ExpectedUtility, Mediated, Scenario
 
@@ -255,8 +256,6 @@ def _event_problems(s: Scenario):
         if event.name in seen:
             yield ("events", n, "name"), f"duplicate event name {event.name!r}"
         seen.add(event.name)
-        if event.round > s.rounds:
-            yield ("events", n, "round"), f"after the last round ({s.rounds})"
         for target, value in event.set.items():
             where = ("events", n, "set", target)
             if target not in settable or ".set." in target:
@@ -266,6 +265,7 @@ def _event_problems(s: Scenario):
                         "not a parameter an event can set (parties.<id>.<field>, "
                         "parties.<id>.salience.<issue>, issues.<id>.status_quo, battlefield.*, "
                         "protocol.mediator, protocol.mediator_bias, events.<name>.probability)"
+                        + did_you_mean(target, settable)
                     ),
                 )
                 continue
@@ -279,6 +279,19 @@ def _event_problems(s: Scenario):
             message = _set_value_problem(s, target, value, event.set)
             if message:
                 yield where, message
+
+
+def cross_check_warnings(s: Scenario) -> Iterator[tuple[DataPath, str]]:
+    """What is allowed but cannot act: an event scheduled past the last round never fires
+    (a window shortened with ``--set rounds=N`` leaves the file's events as they are)."""
+    label = s.round_label
+    for n, event in enumerate(s.events):
+        if event.round > s.rounds:
+            yield (
+                ("events", n, "round"),
+                f"warning: {event.name} in {label} {event.round} cannot fire: the last "
+                f"{label} is {s.rounds}",
+            )
 
 
 def _is_rational(s: Scenario) -> bool:

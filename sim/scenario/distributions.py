@@ -1,6 +1,6 @@
 """Uncertainty: the distributions a scenario may write wherever a number or an option stands.
 
-Each replicate draws its own value once, at its start (DESIGN.md §2). A distribution knows its
+Each replicate draws its own value once, at its start (docs/design.md §2). A distribution knows its
 support (after ``clip``), its mean (``negsim show`` displays distributions by their mean) and how
 to draw a vector of values for a block of replicates.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import operator
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import numpy as np
@@ -249,9 +250,41 @@ def value_kind(value: Any) -> str | None:
     return None
 
 
+def union_tag(kind: str) -> str:
+    """The name of a union's member ``kind`` in pydantic's error locations.
+
+    Spelled apart from every key a scenario may hold — a party or an issue may be called
+    ``beta``, a concession has a ``beta`` field — so that the loader, mapping a location back
+    to the document, never takes a member for a key or a key for a member.
+    """
+    return f"<{kind}>"
+
+
+def tagged_kind(segment: str | int) -> str | None:
+    """The kind a segment of an error location names, if it is a union's tag (None: it is a key
+    or an index)."""
+    if isinstance(segment, str) and segment.startswith("<") and segment.endswith(">"):
+        return segment[1:-1]
+    return None
+
+
+def tagged(kind_of: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    """``kind_of`` as a union's discriminator: the tag of the member it picks (None: none)."""
+
+    @functools.wraps(kind_of)
+    def tag(value: Any) -> str | None:
+        kind = kind_of(value)
+        return None if kind is None else union_tag(kind)
+
+    return tag
+
+
 def _union_of(kinds: dict[str, Any]) -> Any:
-    """A union whose member is picked by :func:`value_kind` (clear errors, clean JSON Schema)."""
-    return functools.reduce(operator.or_, [Annotated[t, Tag(k)] for k, t in kinds.items()])
+    """A union of ``kinds`` (kind: type), each tagged for a discriminator made with
+    :func:`tagged` (clear errors, clean JSON Schema)."""
+    return functools.reduce(
+        operator.or_, [Annotated[t, Tag(union_tag(k))] for k, t in kinds.items()]
+    )
 
 
 DISTRIBUTION_MESSAGE = (
@@ -313,7 +346,7 @@ def uncertain(
     return Annotated[
         _union_of({"number": bounded, **DISTRIBUTIONS}),
         Discriminator(
-            value_kind,
+            tagged(value_kind),
             custom_error_type="uncertain_number",
             custom_error_message=DISTRIBUTION_MESSAGE,
         ),

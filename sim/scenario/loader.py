@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from sim.errors import Place, Problem, UserError
-from sim.scenario.crosscheck import CrossCheckError, KeyPath
-from sim.scenario.distributions import DISTRIBUTIONS, value_kind
+from sim.errors import Place, Problem, UserError, did_you_mean, warn
+from sim.scenario.crosscheck import CrossCheckError, KeyPath, cross_check_warnings
+from sim.scenario.distributions import tagged_kind, value_kind
 from sim.scenario.schema import Scenario
+from sim.scenario.shape import fields_at, takes_a_value
 from sim.scenario.yamlsource import DataPath, Document, parse_value, read_yaml
 
 MAX_EXTENDS_DEPTH = 16
@@ -36,22 +37,6 @@ SECTIONS = {
 }
 """Mappings of the language that a file may leave out (defaults) and ``--set`` may create."""
 
-# Segments pydantic adds to error locations for union members; they are not document keys.
-_UNION_TAGS = {
-    "number",
-    "option",
-    "null",
-    "choice",
-    "split",
-    *DISTRIBUTIONS,
-    "rule",
-    "quota",
-    "mediated",
-    "alternating",
-    "expected_utility",
-    "compromise",
-}
-
 
 def load_document(path: str | Path, overrides: Iterable[str] = ()) -> Document:
     """The scenario document at ``path`` with ``extends`` resolved and overrides applied."""
@@ -67,11 +52,13 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 
 
 def validate_document(doc: Document) -> Scenario:
-    """Validate a document; every problem is reported at its place."""
+    """Validate a document; every problem is reported at its place, and what is allowed but
+    cannot act (an event past the last round) is warned of at its place
+    (:class:`~sim.errors.ScenarioWarning`)."""
     try:
-        return Scenario.model_validate(doc.data)
+        scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
-        raise UserError([pydantic_problem(doc, e) for e in exc.errors()]) from None
+        raise UserError([pydantic_problem(doc, e, Scenario) for e in exc.errors()]) from None
     except CrossCheckError as exc:
         raise UserError(
             [
@@ -79,35 +66,42 @@ def validate_document(doc: Document) -> Scenario:
                 for p, m in exc.problems
             ]
         ) from None
+    for path, message in cross_check_warnings(scenario):
+        warn(Problem(doc.place(path), _dotted(path), message))
+    return scenario
 
 
 def _dotted(path: DataPath) -> str:
     return ".".join(str(p) for p in path)
 
 
-def pydantic_problem(doc: Document, error: dict) -> Problem:
+def pydantic_problem(doc: Document, error: dict, model: type[BaseModel] | None = None) -> Problem:
+    """The problem of one pydantic error, at its place in the document; an unknown field of
+    ``model`` (the type validated) is given a known one spelt close, if any.
+
+    The error's location is a path through the validated data, except that a union adds the
+    tag of its member (:func:`~sim.scenario.distributions.union_tag`), which is no key of the
+    document. A distribution's or a choice's own check fails at its tag: the problem is with
+    its parameters, written under its kind (``uniform: [lo, hi]``).
+    """
     node, path, missing = doc.data, [], None
     loc = error["loc"]
     for n, segment in enumerate(loc):
+        member = tagged_kind(segment)
+        if member is not None:
+            last = n == len(loc) - 1
+            if last and missing is None and isinstance(node, dict) and value_kind(node) == member:
+                node = node[member]
+                path.append(member)
+            continue
         if missing is not None:
             missing.append(segment)
-        elif (
-            # A distribution's union tag, which is also the name of its main key: followed by
-            # another of its fields (clip, or an unknown one) it is the tag, not that key.
-            isinstance(node, dict)
-            and value_kind(node) == segment
-            and len(loc) > n + 1
-            and loc[n + 1] != segment
-        ):
-            continue
         elif (isinstance(node, dict) and segment in node) or (
             isinstance(node, list) and isinstance(segment, int) and segment < len(node)
         ):
             node = node[segment]
             path.append(segment)
-        elif isinstance(segment, str) and (segment in _UNION_TAGS or "[" in segment):
-            continue
-        else:
+        elif segment != "[key]":  # pydantic's mark of a problem with a mapping's key
             missing = [segment]
     kind = error["type"]
     message = error["msg"].removeprefix("Value error, ")
@@ -117,7 +111,8 @@ def pydantic_problem(doc: Document, error: dict) -> Problem:
         missing = [*(missing or ()), str(error["ctx"]["discriminator"]).strip("'")]
         message = "required field missing"
     elif kind == "extra_forbidden":
-        message = "unknown field"
+        known = fields_at(loc[:-1], model) if model is not None else ()
+        message = "unknown field" + did_you_mean(str(loc[-1]), known)
     elif not isinstance(error.get("input"), dict | list) and kind not in ("uncertain_number",):
         message += f" (got {error['input']!r})"
     full = (*path, *(missing or ()))
@@ -171,16 +166,15 @@ def _copy_subtree(src: Document, src_path: DataPath, out: Document, out_path: Da
         out.keys[out_path] = src.keys[src_path]
 
 
-def _whole(base: dict, over: dict, path: DataPath = ()) -> bool:
-    """Mappings that stand for one value replace each other whole: a distribution or a choice
-    (a variant's ``{normal: ..}`` must not inherit the base's ``sd`` or ``clip``), a status quo
-    (a shares issue's split must add up by itself), and a protocol of another ``kind`` (its
-    settings do not carry over)."""
-    if value_kind(over) not in (None, "number", "option", "null"):
+def _whole(base: dict, over: dict, path: DataPath) -> bool:
+    """Mappings that stand for one value replace each other whole: a distribution, a choice or
+    a split where the language takes a value (a variant's ``{normal: ..}`` must not inherit the
+    base's ``sd`` or ``clip``; a shares issue's split must add up by itself), and a protocol of
+    another ``kind`` (its settings do not carry over). Which it is depends on the place, not
+    the keys: a party may be called ``beta``."""
+    if takes_a_value(path):
         return True
-    if path and path[-1] == "status_quo":
-        return True
-    return "kind" in over and over.get("kind") != base.get("kind")
+    return path == ("protocol",) and over.get("kind") != base.get("kind")
 
 
 def _named(items: Any) -> bool:
@@ -262,18 +256,20 @@ def apply_override(doc: Document, override: str) -> Document:
             key = segment
         if key is None and not (last and isinstance(node, dict)):
             where = _dotted(path) or "the scenario"
+            known: list[str] = []
             if isinstance(node, dict):
                 have = f"has: {', '.join(map(str, node))}"
+                known = [*map(str, node), *fields_at(path)]
             elif isinstance(node, list):
                 names = [item.get("name") if isinstance(item, dict) else None for item in node]
                 have = "has: " + ", ".join(
                     f"{i} ({name})" if name else str(i) for i, name in enumerate(names)
                 )
+                known = [name for name in names if isinstance(name, str)]
             else:
                 have = f"it is {node!r}, not a mapping or list"
-            raise UserError(
-                [Problem(origin, _dotted((*path, segment)), f"not in {where} ({have})")]
-            )
+            message = f"not in {where} ({have}){did_you_mean(segment, known)}"
+            raise UserError([Problem(origin, _dotted((*path, segment)), message)])
         key = segment if key is None else key
         path = (*path, key)
         if last:

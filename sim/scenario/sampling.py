@@ -1,6 +1,6 @@
 """Scenario → sampled parameter arrays: the draws of one block of replicates.
 
-Randomness follows DESIGN.md §4: block ``b`` of a batch with seed ``s`` draws everything from
+Randomness follows docs/design.md §4: block ``b`` of a batch with seed ``s`` draws everything from
 ``SeedSequence(s, spawn_key=(b,))``, always for the full block. Each uncertain parameter draws
 from its own child stream, keyed by a hash of its path, so adding or removing one uncertain
 parameter in a variant leaves every other parameter's draws unchanged (common random numbers

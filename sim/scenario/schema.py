@@ -1,4 +1,4 @@
-"""The scenario language (DESIGN.md §2) as pydantic v2 models.
+"""The scenario language (docs/design.md §2) as pydantic v2 models.
 
 Structure and ranges are checked field by field; what needs the whole scenario (ids that must
 exist, positions inside their issue's scale, events that set real parameters) is checked by
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Strict, StrictBool, Tag, model_validator
+from pydantic import Discriminator, Field, Strict, StrictBool, model_validator
 
 from sim.scenario.distributions import (
     DISTRIBUTIONS,
@@ -19,6 +19,7 @@ from sim.scenario.distributions import (
     StrictModel,
     _union_of,
     number,
+    tagged,
     uncertain,
     value_kind,
 )
@@ -29,7 +30,7 @@ Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Position = Annotated[
     _union_of({"number": Finite, "option": str, "choice": Choice, **DISTRIBUTIONS}),
     Discriminator(
-        value_kind,
+        tagged(value_kind),
         custom_error_type="position",
         custom_error_message=(
             "expected a number in the issue's units, an option name, a distribution or "
@@ -64,7 +65,7 @@ StatusQuo = Annotated[
         }
     ),
     Discriminator(
-        _status_quo_kind,
+        tagged(_status_quo_kind),
         custom_error_type="status_quo",
         custom_error_message=(
             "expected a number in the issue's units, an option name, a distribution, "
@@ -76,7 +77,7 @@ StatusQuo = Annotated[
 SetValue = Annotated[
     _union_of({"number": Finite, "option": str, "null": None, "choice": Choice, **DISTRIBUTIONS}),
     Discriminator(
-        value_kind,
+        tagged(value_kind),
         custom_error_type="set_value",
         custom_error_message="expected a number, a name, null or a distribution",
     ),
@@ -101,7 +102,7 @@ class Scale(StrictModel):
 
 
 class Shares(StrictModel):
-    """A divisible total split among named parties (DESIGN.md §2): each party's ideal is all of
+    """A divisible total split among named parties (docs/design.md §2): each party's ideal is all of
     it, and its loss on the issue is the share it does not get."""
 
     among: list[Id] = Field(min_length=2, description="the parties the total is split among")
@@ -239,14 +240,14 @@ def _rule_kind(value: Any) -> str:
 
 
 Ratification = Annotated[
-    Annotated[Literal["veto", "unanimity"], Tag("rule")] | Annotated[Quota, Tag("quota")],
-    Discriminator(_rule_kind),
+    _union_of({"rule": Literal["veto", "unanimity"], "quota": Quota}),
+    Discriminator(tagged(_rule_kind)),
 ]
 """Who must accept: every veto holder, every party, or a capability-weighted quota."""
 
 
 class Mediated(StrictModel):
-    """A mediator puts one text on the table each round (DESIGN.md §3)."""
+    """A mediator puts one text on the table each round (docs/design.md §3)."""
 
     kind: Literal["mediated"] = "mediated"
     mediator: Id | None = Field(None, description="a party id, or null for a neutral mediator")
@@ -262,7 +263,7 @@ class Mediated(StrictModel):
 
 
 class Alternating(StrictModel):
-    """One proposer per round, by recognition probability or a fixed order (DESIGN.md §3)."""
+    """One proposer per round, by recognition probability or a fixed order (docs/design.md §3)."""
 
     kind: Literal["alternating"]
     recognition: dict[Id, number(ge=0)] | None = Field(
@@ -274,8 +275,8 @@ class Alternating(StrictModel):
         None, description="a fixed cycle of proposers instead of recognition"
     )
     decision: Annotated[
-        Annotated[Literal["unanimity", "majority"], Tag("rule")] | Annotated[Quota, Tag("quota")],
-        Discriminator(_rule_kind),
+        _union_of({"rule": Literal["unanimity", "majority"], "quota": Quota}),
+        Discriminator(tagged(_rule_kind)),
     ] = Field(
         "unanimity",
         description="who must vote yes (the proposer votes for its own proposal): every party, "
@@ -319,12 +320,16 @@ def _protocol_kind(value: Any) -> str | None:
 
 
 Protocol = Annotated[
-    Annotated[Mediated, Tag("mediated")]
-    | Annotated[Alternating, Tag("alternating")]
-    | Annotated[ExpectedUtility, Tag("expected_utility")]
-    | Annotated[Compromise, Tag("compromise")],
+    _union_of(
+        {
+            "mediated": Mediated,
+            "alternating": Alternating,
+            "expected_utility": ExpectedUtility,
+            "compromise": Compromise,
+        }
+    ),
     Discriminator(
-        _protocol_kind,
+        tagged(_protocol_kind),
         custom_error_type="protocol_kind",
         custom_error_message="kind: expected mediated, alternating, expected_utility or compromise",
     ),

@@ -1,11 +1,11 @@
 """Native units ↔ the model's [0, 1]: the one place where conversions live.
 
-Inside the model every issue runs from 0 to 1 (DESIGN.md §3). A scale issue maps ``min``..``max``
-linearly; an option issue places its options at evenly spaced points (or its ``values``), and
-outcomes on it are snapped to those points. A ``shares`` issue — a total split among named
-parties — becomes one [0, 1] dimension per named party, each the share of the total that party
-gets, and the shares of one issue sum to 1 (a point of the simplex). Everything a user sees goes
-back through here.
+Inside the model every issue runs from 0 to 1 (docs/design.md §3). A scale issue maps
+``min``..``max`` linearly; an option issue places its options at evenly spaced points (or its
+``values``), and outcomes on it are snapped to those points. A ``shares`` issue — a total split
+among named parties — becomes one [0, 1] dimension per named party, each the share of the total
+that party gets, and the shares of one issue sum to 1 (a point of the simplex). Everything a
+user sees goes back through here.
 
 :class:`Layout` lists the model's dimensions (the last axis of every package): one per scale or
 option issue, one per named party of each shares issue, in the scenario's issue order.
