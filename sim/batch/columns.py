@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from sim.model.model import Outcomes
+from sim.model.model import END_NAMES, ZONES, Outcomes
 from sim.scenario.sampling import Draws
 from sim.scenario.schema import Scenario
 from sim.scenario.units import Layout
@@ -31,6 +31,7 @@ def runs_table(
         "replicate": pa.array(np.arange(first, first + count, dtype=np.int64)),
         "deal": pa.array(deal, mask=nothing if outcomes.forecast else None),
         "round": pa.array(outcomes.round[keep], mask=~deal),
+        "end": pa.array(np.asarray(END_NAMES, dtype=object)[outcomes.end[keep]].astype(str)),
     }
     for k, dim in enumerate(dimensions):
         columns[f"outcome.{dim.name}"] = pa.array(dim.units.to_native(outcomes.package[keep, k]))
@@ -42,11 +43,25 @@ def runs_table(
     for name, values in (
         ("utility", outcomes.utility),
         ("payoff", outcomes.payoff),
+        ("reservation", outcomes.reservation),
         ("accepted", outcomes.accepted),
     ):
         mask = nothing if name == "accepted" and outcomes.forecast else None
         for n, pid in enumerate(scenario.parties):
             columns[f"{name}.{pid}"] = pa.array(values[keep, n], mask=mask)
+    for kind, zone in enumerate(ZONES):
+        first_round = outcomes.zone_first[keep, kind]
+        columns[f"zone.{zone}.first_round"] = pa.array(first_round, mask=first_round == 0)
+        columns[f"zone.{zone}.at_end"] = pa.array(outcomes.zone_end[keep, kind])
+    found = ~np.isnan(outcomes.nash[keep, 0]) if len(dimensions) else np.zeros(count, bool)
+    for k, dim in enumerate(dimensions):
+        columns[f"nash.{dim.name}"] = pa.array(
+            dim.units.to_native(outcomes.nash[keep, k]), mask=~found
+        )
+        if dim.units.is_options:
+            labels = dim.units.labels(np.nan_to_num(outcomes.nash[keep, k])).astype(str)
+            columns[f"nash_label.{dim.name}"] = pa.array(labels, mask=~found)
+    columns["durable"] = pa.array(outcomes.durable[keep], mask=~deal)
     for k, dim in enumerate(dimensions):
         columns[f"compromise.{dim.name}"] = pa.array(
             dim.units.to_native(outcomes.compromise[keep, k])
@@ -67,8 +82,11 @@ def runs_table(
 
 
 def rounds_table(scenario: Scenario, records: list[dict], first: int, count: int) -> pa.Table:
-    """Per-round traces of the first ``count`` replicates of a block, numbered from ``first``."""
+    """Per-round traces of the first ``count`` replicates of a block, numbered from ``first``:
+    each record is one round as the model's DataCollector kept it
+    (:meth:`~sim.model.model.NegotiationModel.round_records`)."""
     dimensions = Layout.of(scenario.issues).dimensions
+    parties = list(scenario.parties)
     parts = []
     for record in records:
         keep = record["rows"] < count
@@ -91,9 +109,13 @@ def rounds_table(scenario: Scenario, records: list[dict], first: int, count: int
                 columns[f"text_label.{name}"] = pa.array(
                     units.labels(record["text"][keep, k]).astype(str)
                 )
-        for name in ("reservation", "aspiration", "utility", "accepted"):
-            for n, pid in enumerate(scenario.parties):
+        for name in ("reservation", "aspiration", "insistence", "believed", "utility", "accepted"):
+            for n, pid in enumerate(parties):
                 columns[f"{name}.{pid}"] = pa.array(record[name][keep, n])
+        for n, pid in enumerate(parties):
+            for k, dim in enumerate(dimensions):
+                demand = record["demand"][keep, n, k]
+                columns[f"demand.{pid}.{dim.name}"] = pa.array(dim.units.to_native(demand))
         columns["deal"] = pa.array(record["deal"][keep])
         for name, values in record.get("detail", {}).items():  # the protocol's own terms
             values = np.asarray(values)[keep]

@@ -51,8 +51,7 @@ def simulate_block(
     count = min(block_size, runs - first)
     rounds = None
     if traces:
-        records = model.datacollector.get_model_vars_dataframe()["round"].tolist()
-        rounds = rounds_table(scenario, records, first, count)
+        rounds = rounds_table(scenario, model.round_records(), first, count)
     result = BlockResult(block, runs_table(scenario, outcomes, draws, first, count), rounds)
     _release(model)
     return result

@@ -13,7 +13,7 @@ class Battlefield(ReplicateState):
     round (as the scenario writes them); ``scale`` turns them into model units on each
     battlefield issue (zero on the others)."""
 
-    replicate_fields = ("drift", "volatility", "effects")
+    replicate_fields = ("drift", "volatility", "effects", "rows")
 
     def __init__(
         self, issue_ids: list[str | None], moving: np.ndarray, widths: np.ndarray, size: int
@@ -26,6 +26,8 @@ class Battlefield(ReplicateState):
         self.drift = np.zeros(size)
         self.volatility = np.zeros(size)
         self.effects = np.zeros((size, len(issue_ids)))
+        self.size = size
+        self.rows = np.arange(size)  # block positions of the replicates still bargaining
 
     @property
     def active(self) -> bool:
@@ -38,16 +40,25 @@ class Battlefield(ReplicateState):
         }
         for k, iid in enumerate(self.issue_ids):
             if iid is not None:
-                paths[f"battlefield.effects.{iid}"] = Binding(self, "effects", k)
+                paths[f"battlefield.effects.{iid}"] = Binding(self, "effects", (k,))
         return paths
 
     def expected_drift(self, status_quo: np.ndarray) -> np.ndarray:
-        """This round's drift on every issue in model units (R, K): base plus effects."""
+        """The drift per round on every dimension in model units (R, D): base plus effects,
+        zero off the battlefield."""
         return eq.drift(self.drift, self.effects, status_quo)[:, None] * self.scale
 
-    def advance(self, status_quo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """One round of war: the new status quo (R, K)."""
-        noise = np.zeros_like(status_quo)
-        noise[:, self.moving] = rng.standard_normal((len(status_quo), int(self.moving.sum())))
-        volatility = self.volatility[:, None] * self.scale
-        return eq.battlefield_step(status_quo, self.expected_drift(status_quo), volatility, noise)
+    def spread(self) -> np.ndarray:
+        """The volatility per round on every dimension in model units (R, D)."""
+        return self.volatility[:, None] * self.scale
+
+    def advance(
+        self, position: np.ndarray, status_quo: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """One round of war: the war's new position (R, D) — the front is its clip to [0, 1].
+        Noise is drawn for every replicate of the block (``size``) and those still bargaining
+        take theirs, so a replicate's path does not depend on which others are left."""
+        noise = np.zeros_like(position)
+        drawn = rng.standard_normal((self.size, int(self.moving.sum())))
+        noise[:, self.moving] = drawn[self.rows]
+        return eq.battlefield_step(position, self.expected_drift(status_quo), self.spread(), noise)

@@ -1,9 +1,17 @@
-"""The parties: Mesa agents whose state covers every replicate of the block at once.
+"""The parties: Mesa agents that act phase by phase, over every replicate of a block at once.
 
-Every party's state lives in one array per attribute with the parties on axis 1
-(:class:`PartyState`), so a round's behaviour — valuing no deal, setting an aspiration and a
-demand, learning about the war — is one array operation for all parties and replicates. Each
-:class:`Party` agent reads and writes its own column of those arrays.
+Each party's state is one column of the block's stacked arrays (:class:`PartyState`: parties
+on axis 1, stored replicates-last so that one party's column is contiguous); a
+:class:`Party` reads and writes its own column through its attributes, which are views, and
+acts through its methods, which the model calls on the AgentSet phase by phase
+(:meth:`NegotiationModel.step`): bear the war, observe it, value no deal, set an aspiration,
+make a demand, respond to the text on the table.
+
+The same behaviour (:class:`PartyBehaviour`) runs a second time on a **public view** of each
+party: its public stances (positions, salience, capability, loss, concession style) as they are,
+and its private ones — costs, patience, resolve, deadline, optimism, learning, beta,
+reciprocity, outside option — at the scenario's central values. That is what a mediator or a
+proposer can know of a party without reading its mind (docs/model.md §3.9).
 """
 
 from __future__ import annotations
@@ -13,70 +21,56 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.bargaining.utility import salience_weights, utility
 from sim.model import equations as eq
 from sim.model.replicates import Binding, ReplicatesLast, ReplicateState
-from sim.scenario.schema import CONCESSION_STYLES, DEFAULT_BETA
+from sim.scenario.schema import CONCESSION_STYLES, DEFAULT_BETA, Concession, drawn_fields
+from sim.scenario.schema import Party as PartySettings
 
 if TYPE_CHECKING:
-    from sim.model.model import NegotiationModel
     from sim.scenario.units import Layout
 
 HARDLINER = CONCESSION_STYLES.index("hardliner")
+RATIONAL = CONCESSION_STYLES.index("rational")
 DEFAULT_BETAS = np.array([DEFAULT_BETA[style] for style in CONCESSION_STYLES])
-_SCALARS = (
-    "capability",
-    "patience",
-    "loss",
-    "war_cost",
-    "optimism",
-    "learning",
-    "horizon",
-    "reservation_value",
-)
-_PER_DIMENSION = ("ideal", "salience", "belief", "leaning")
+ACCEPT_TOLERANCE = 1e-9
+"""Utilities within this of an aspiration count as meeting it (rounding, not leniency)."""
+
+PARAMETERS = (*drawn_fields(PartySettings), "style", *drawn_fields(Concession))
+"""A party's parameters, one value per replicate: the schema's drawn fields and the style."""
+PER_DIMENSION = ("ideal", "salience", "weights")
+STATE = ("belief", "leaning", "borne", "payoff", "insistence", "stake", "reservation")
+STATE += ("aspiration", "demand")
+PRIVATE = frozenset(PARAMETERS) - {"capability", "loss", "style"}
+"""What only the party knows of itself; the public view takes these at central values."""
 
 
 class PartyState(ReplicateState):
-    """Every party's state over the replicates still bargaining.
+    """Every party's arrays over the replicates still bargaining, parties on axis 1.
 
-    Scalars per replicate and party (``capability``, ``patience``, ...) have shape (R, P);
-    per-dimension ones (``ideal``, ``salience``) (R, P, D) — one dimension per scale or option
-    issue, one per named party of a shares issue (:class:`~sim.scenario.units.Layout`).
-    ``salience`` holds a party's salience of each dimension's issue; ``stake`` (P, D) says which
-    dimensions each party's utility counts (not the other parties' shares). ``belief``
-    (R, P, B) is the drift a party believes in on each of the B dimensions of the ``front`` —
-    the battlefield issues, the only ones the war moves — in model units per round; ``leaning``
-    the direction (and scale) of its optimism there. The arrays are stored replicates last
-    (:class:`~sim.model.replicates.ReplicatesLast`).
+    Parameters and scalars per replicate and party are (R, P); ``ideal``, ``salience`` and the
+    salience ``weights`` (R, P, D), one dimension per scale or option issue and per named party
+    of a shares issue (:class:`~sim.scenario.units.Layout`); ``belief`` and ``leaning`` (R, P, B)
+    on the B battlefield dimensions (the ``front``); ``demand`` (R, P, D). ``counted`` (P, D)
+    says which dimensions each party's utility counts (not the other parties' shares).
     """
 
-    replicate_fields = (*_SCALARS, "style", "beta", *_PER_DIMENSION)
-    capability = ReplicatesLast()
-    patience = ReplicatesLast()
-    loss = ReplicatesLast()
-    war_cost = ReplicatesLast()
-    optimism = ReplicatesLast()
-    learning = ReplicatesLast()
-    horizon = ReplicatesLast()
-    reservation_value = ReplicatesLast()
-    style = ReplicatesLast()
-    beta = ReplicatesLast()
-    ideal = ReplicatesLast()
-    salience = ReplicatesLast()
-    belief = ReplicatesLast()
-    leaning = ReplicatesLast()
+    replicate_fields = (*PARAMETERS, *PER_DIMENSION, *STATE)
 
     def __init__(self, layout: Layout, party_ids: list[str], size: int, front: np.ndarray):
         n_parties, n_dims = len(party_ids), len(layout)
         self.front = front
         self.settled = np.setdiff1d(np.arange(n_dims), front)  # the dimensions the war leaves
-        self.stake = np.asfortranarray([layout.stake(pid) for pid in party_ids])  # (P, D)
-        for name in _SCALARS:
+        self.counted = np.asfortranarray([layout.stake(pid) for pid in party_ids])  # (P, D)
+        for name in (*PARAMETERS, "borne", "payoff", "reservation", "aspiration"):
             setattr(self, name, np.zeros((size, n_parties)))
         self.style = np.zeros((size, n_parties), dtype=np.int64)
-        self.beta = np.ones((size, n_parties))
+        self.insistence = np.ones((size, n_parties))
+        self.stake = np.full((size, n_parties), np.nan)  # what the talks could gain it
         self.ideal = np.zeros((size, n_parties, n_dims))
         self.salience = np.zeros((size, n_parties, n_dims))
+        self.weights = np.zeros((size, n_parties, n_dims))
+        self.demand = np.zeros((size, n_parties, n_dims))
         self.belief = np.zeros((size, n_parties, len(front)))
         self.leaning = np.zeros((size, n_parties, len(front)))
         self._share_ideals(layout, party_ids)
@@ -94,142 +88,178 @@ class PartyState(ReplicateState):
                     else:
                         self.ideal[:, n, k] = 1.0 / len(units.shares)
 
-    def form_belief(
-        self, expected_drift: np.ndarray, optimism_scale: np.ndarray, status_quo: np.ndarray
-    ) -> None:
-        """The first belief about the drift: the true drift plus optimism in the party's
-        favour, i.e. toward its ideal (``leaning``: +1, -1 or 0 per issue, in model units per
-        unit of optimism). The drift, its scale and the status quo are given on every
-        dimension."""
-        front = self.front
-        toward = np.sign(self.ideal[..., front] - status_quo[:, None, front])
-        self.leaning = toward * optimism_scale[front]
-        self.belief = expected_drift[:, None, front] + self.optimism[..., None] * self.leaning
+    def refresh_weights(self) -> None:
+        """``w_ik``: salience over the dimensions each party's utility counts, normalised
+        (again after an event sets a salience)."""
+        self.weights = salience_weights(self.salience * self.counted)
 
-    def learn(self, observed: np.ndarray) -> None:
-        """Move the believed drift toward the drift observed this round (R, D)."""
-        observed = observed[:, None, self.front]
-        self.belief = eq.update_belief(self.belief, observed, self.learning[..., None])
+    def utility(self, packages: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
+        """Every party's utility (R, P) of one package per replicate (R, D) — of the replicates
+        at ``index`` when given."""
+        ideal, weights, loss = self.ideal, self.weights, self.loss
+        if index is not None:
+            ideal, weights, loss = ideal[index], weights[index], loss[index]
+        return utility(packages[:, None, :], ideal, weights, loss)
 
-    def weights(self) -> np.ndarray:
-        """``w_ik`` (R, P, D): salience over the dimensions each party's utility counts,
-        normalised."""
-        return eq.salience_weights(self.salience * self.stake)
 
-    def utility(
-        self,
-        packages: np.ndarray,
-        weights: np.ndarray | None = None,
-        dimensions: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Every party's utility (R, P) of one package per replicate (R, D), or of its own
-        package per replicate and party (R, P, D) — or, given ``dimensions``, one minus its
-        loss on those dimensions alone, the packages holding only them."""
-        weights = self.weights() if weights is None else weights
-        ideal = self.ideal
-        if dimensions is not None:
-            ideal, weights = ideal[..., dimensions], weights[..., dimensions]
-        if packages.ndim == 2:
-            packages = packages[:, None, :]
-        if (self.loss == self.loss[:1]).all():  # each party has one loss in every replicate
-            return eq.utility(packages, ideal, weights, self.loss[0], by_party=True)
-        return eq.utility(packages, ideal, weights, self.loss)
-
-    def settled_loss(self, status_quo: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Each party's loss (R, P) from the status quo on the dimensions the war does not
-        move: part of the value of no deal that only an event can change."""
-        return 1.0 - self.utility(status_quo[:, self.settled], weights, self.settled)
-
-    def reservation(
-        self, status_quo: np.ndarray, weights: np.ndarray, settled_loss: np.ndarray
-    ) -> np.ndarray:
-        """The value of no deal (R, P): fixed by the scenario, or derived from the war's
-        prospects as each party sees them. ``settled_loss`` is :meth:`settled_loss`."""
-        front = self.front
-        expected = eq.expected_status_quo(status_quo[:, None, front], self.belief, self.horizon)
-        value = self.utility(expected, weights, front) - settled_loss
-        derived = eq.reservation_value(value, self.patience, self.war_cost, self.horizon)
-        fixed = ~np.isnan(self.reservation_value)
-        if fixed.any():
-            np.copyto(derived, self.reservation_value, where=fixed)
-        return derived
-
-    def aspiration(self, reservation: np.ndarray, elapsed: float) -> np.ndarray:
-        return eq.aspiration(reservation, elapsed, self.beta, self.style == HARDLINER)
-
-    def demand(
-        self, table: np.ndarray, table_utility: np.ndarray, aspiration: np.ndarray
-    ) -> np.ndarray:
-        """Every party's demand (R, P, D) on the segment from its ideal toward the table."""
-        return eq.demand(self.ideal, table[:, None, :], table_utility, aspiration, self.loss)
+for _name in PartyState.replicate_fields:
+    setattr(PartyState, _name, ReplicatesLast())
+    PartyState.__dict__[_name].__set_name__(PartyState, _name)
 
 
 class _Column:
-    """An attribute of a :class:`Party`: its column of the model's :class:`PartyState`."""
+    """An attribute of a party: its column of its :class:`PartyState`."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
-    def __get__(self, party: Party | None, owner: type | None = None) -> np.ndarray:
+    def __get__(self, party: PartyBehaviour | None, owner: type | None = None) -> np.ndarray:
         if party is None:
             return self
-        return getattr(party.model.party_state, self.name)[:, party.index]
+        return getattr(party.state, self.name)[:, party.index]
 
-    def __set__(self, party: Party, values: np.ndarray) -> None:
-        getattr(party.model.party_state, self.name)[:, party.index] = values
+    def __set__(self, party: PartyBehaviour, values: np.ndarray) -> None:
+        getattr(party.state, self.name)[:, party.index] = values
 
 
-class Party(mesa.Agent):
-    """An actor with preferences over packages.
+class PartyBehaviour:
+    """How a party acts in a round, on its column ``index`` of a :class:`PartyState`. Every
+    attribute is an array over the replicates still bargaining: scalars (R,), per-dimension
+    values (R, D), beliefs (R, B)."""
 
-    Each attribute is a view of the party's column of the model's :class:`PartyState`, over
-    the replicates still bargaining: scalars per replicate (``capability``, ``patience``, ...)
-    have shape (R,), per-dimension ones (``ideal``, ``salience``) shape (R, D), and ``belief``
-    and ``leaning`` (R, B) on the battlefield dimensions.
-    """
+    state: PartyState
+    index: int
 
-    capability = _Column()
-    patience = _Column()
-    loss = _Column()
-    war_cost = _Column()
-    optimism = _Column()
-    learning = _Column()
-    horizon = _Column()
-    reservation_value = _Column()
-    style = _Column()
-    beta = _Column()
-    ideal = _Column()
-    salience = _Column()
-    belief = _Column()
-    leaning = _Column()
+    def weigh(self, package: np.ndarray) -> np.ndarray:
+        """Its utility (R,) of one package per replicate (R, D)."""
+        return utility(package, self.ideal, self.weights, self.loss)
 
-    def __init__(self, model: NegotiationModel, party_id: str, index: int):
+    def bear_the_war(self, round_: int, status_quo: np.ndarray) -> None:
+        """Round ``round_`` of war: the status quo held for a round, its cost paid, both added
+        to the welfare account discounted to now (docs/model.md §3.8)."""
+        flow = eq.impasse_flow(self.weigh(status_quo), self.war_cost, self.patience)
+        self.payoff = self.payoff + eq.discount(self.patience, round_ - 1) * flow
+        self.borne = self.borne + self.war_cost
+
+    def observe_war(self, moved: np.ndarray) -> None:
+        """Move the believed drift toward the movement of the front it just saw (R, B)."""
+        self.belief = eq.update_belief(self.belief, moved, self.learning[:, None])
+
+    def form_belief(self, drift: np.ndarray, optimism_scale: np.ndarray, status_quo) -> None:
+        """The first belief about the drift: the true drift (R, B) plus optimism in its favour,
+        toward its ideal (``leaning``: ±1 or 0 per battlefield dimension, in model units per
+        unit of optimism)."""
+        front = self.state.front
+        toward = np.sign(self.ideal[:, front] - status_quo[:, front])
+        self.leaning = toward * optimism_scale[front]
+        self.belief = drift + self.optimism[:, None] * self.leaning
+
+    def impasse(
+        self, position: np.ndarray, status_quo: np.ndarray, drift: np.ndarray, volatility
+    ) -> np.ndarray:
+        """The value (R,) of the war going on from here, the front at ``position`` (R, B)
+        moving with ``drift`` (R, B) — its own belief, or the truth — and ``volatility``."""
+        state = self.state
+        front, settled = state.front, state.settled
+        weights, ideal, loss = self.weights, self.ideal, self.loss
+        held = utility(status_quo[:, settled], ideal[:, settled], weights[:, settled], loss)
+        expected = eq.expected_front_loss(
+            position,
+            drift,
+            volatility,
+            (1.0 - self.patience)[:, None],
+            ideal[:, front],
+            loss[:, None],
+        )
+        value = held - (weights[:, front] * expected).sum(axis=1)
+        return eq.impasse_value(value, self.war_cost, self.patience)
+
+    def value_no_deal(self, position, status_quo, volatility) -> None:
+        """Its reservation value: the better of fighting on as it sees the war and its outside
+        option. Its stake — what the talks could gain it — is taken the first time."""
+        impasse = self.impasse(position, status_quo, self.belief, volatility)
+        self.reservation = eq.reservation_value(impasse, self.reservation_value)
+        stake = self.stake
+        np.copyto(stake, 1.0 - self.reservation, where=np.isnan(stake))
+        self.stake = stake
+
+    def set_aspiration(self, round_: int, others_conceded: np.ndarray) -> None:
+        """Its aspiration this round: the reservation value plus the share of the way to its
+        ideal it still insists on, given the pressure on it — costs borne against its resolve,
+        its own deadline — and how far the others have conceded (``others_conceded`` (R,))."""
+        resolve = np.where(np.isnan(self.resolve), self.stake, self.resolve)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spent = np.where(self.borne > 0, self.borne / resolve, 0.0)
+            late = np.where(np.isnan(self.deadline), 0.0, round_ / self.deadline)
+        h = eq.insistence(np.maximum(spent, late), self.beta, others_conceded, self.reciprocity)
+        h = np.where(self.style == HARDLINER, 1.0, np.where(self.style == RATIONAL, 0.0, h))
+        self.insistence = np.minimum(h, self.insistence)  # concessions are not taken back
+        self.aspiration = eq.aspiration(self.reservation, self.insistence)
+
+    def make_demand(self, table: np.ndarray) -> None:
+        """Its demand: on the way from its ideal toward the table, as far as its aspiration
+        lets it come."""
+        self.demand = eq.demand(self.ideal, table, self.weigh(table), self.aspiration, self.loss)
+
+    def respond(self, utility: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+        """Whether it accepts the text (R,): iff the text is worth its threshold — its
+        aspiration, or what the protocol makes it (a rational responder's continuation value).
+        ``utility`` and ``threshold`` are every party's (R, P)."""
+        n = self.index
+        return utility[:, n] >= threshold[:, n] - ACCEPT_TOLERANCE
+
+
+for _name in PartyState.replicate_fields:
+    setattr(PartyBehaviour, _name, _Column())
+    PartyBehaviour.__dict__[_name].__set_name__(PartyBehaviour, _name)
+
+
+class Party(PartyBehaviour, mesa.Agent):
+    """An actor with preferences over packages: a Mesa agent whose attributes are views of its
+    column of the model's :class:`PartyState`."""
+
+    def __init__(self, model: mesa.Model, party_id: str, index: int, state: PartyState):
         super().__init__(model)
         self.party_id = party_id
         self.index = index
+        self.state = state
 
-    def bindings(self, layout: Layout) -> dict[str, Binding]:
-        """The parameter paths of this party and where each lives."""
-        base = f"parties.{self.party_id}"
-        paths = {f"{base}.{name}": Binding(self, name) for name in _SCALARS}
-        paths[f"{base}.optimism"] = _OptimismBinding(self, "optimism")
-        paths[f"{base}.concession.style"] = _StyleBinding(self, "style")
-        paths[f"{base}.concession.beta"] = Binding(self, "beta")
-        for iid, units in layout.units.items():
-            columns = layout.columns(iid)
-            if not units.is_shares:
-                paths[f"{base}.positions.{iid}"] = Binding(self, "ideal", columns[0])
-            paths[f"{base}.salience.{iid}"] = Binding(self, "salience", tuple(columns))
-        return paths
+
+class PublicView(PartyBehaviour):
+    """A party as the others can know it (the module's docstring): its public stances as they
+    are, its private parameters at the scenario's central values, its beliefs about the war
+    formed and revised from what everyone sees."""
+
+    def __init__(self, party_id: str, index: int, state: PartyState):
+        self.party_id = party_id
+        self.index = index
+        self.state = state
+
+
+def party_bindings(party: PartyBehaviour, layout: Layout) -> dict[str, Binding]:
+    """The parameter paths of a party and where each lives in its state."""
+    base = f"parties.{party.party_id}"
+    state, n = party.state, party.index
+    paths = {f"{base}.{name}": Binding(state, name, (n,)) for name in drawn_fields(PartySettings)}
+    paths[f"{base}.optimism"] = _OptimismBinding(state, "optimism", (n,))
+    paths[f"{base}.concession.style"] = _StyleBinding(state, "style", (n,))
+    for name in drawn_fields(Concession):
+        paths[f"{base}.concession.{name}"] = Binding(state, name, (n,))
+    for iid, units in layout.units.items():
+        columns = tuple(layout.columns(iid))
+        if not units.is_shares:
+            paths[f"{base}.positions.{iid}"] = Binding(state, "ideal", (n, columns[0]))
+        paths[f"{base}.salience.{iid}"] = Binding(state, "salience", (n, columns))
+    return paths
 
 
 class _OptimismBinding(Binding):
     """Optimism set by an event shifts the party's current belief by the change."""
 
     def assign(self, rows: np.ndarray, values: np.ndarray) -> None:
-        party = self.owner
-        change = values - party.optimism[rows]
-        party.belief[rows] += change[:, None] * party.leaning[rows]
+        state, (n,) = self.owner, self.index
+        change = values - state.optimism[rows, n]
+        state.belief[rows, n] += change[:, None] * state.leaning[rows, n]
         super().assign(rows, values)
 
 
@@ -239,4 +269,5 @@ class _StyleBinding(Binding):
 
     def assign(self, rows: np.ndarray, values: np.ndarray) -> None:
         super().assign(rows, values)
-        self.owner.beta[rows] = DEFAULT_BETAS[self.owner.style[rows]]
+        state, (n,) = self.owner, self.index
+        state.beta[rows, n] = DEFAULT_BETAS[state.style[rows, n]]

@@ -22,7 +22,9 @@ class ReplicateState:
     def keep(self, index: np.ndarray) -> None:
         """Keep only the replicates at ``index`` (positions in the current arrays)."""
         for name in self.replicate_fields:
-            setattr(self, name, getattr(self, name)[index])
+            values = getattr(self, name)
+            if values is not None:  # state a part has not formed yet
+                setattr(self, name, values[index])
 
 
 def replicates_last(values: np.ndarray) -> np.ndarray:
@@ -48,23 +50,23 @@ class ReplicatesLast:
 
 @dataclass(frozen=True)
 class Binding:
-    """Where a parameter path lives: ``owner.attribute[:, column]`` (or the whole row; a tuple
-    of columns takes the same value in each, as an issue's salience on every dimension of a
-    shares issue)."""
+    """Where a parameter path lives: ``owner.attribute[rows, *index]`` — the whole row of a
+    replicate, a party's column ``(n,)``, one of its dimensions ``(n, k)``; a tuple in the
+    index takes the same value in each of its entries (an issue's salience on every dimension
+    of a shares issue)."""
 
     owner: ReplicateState
     attribute: str
-    column: int | tuple[int, ...] | None = None
+    index: tuple = ()
 
     def assign(self, rows: np.ndarray, values: np.ndarray) -> None:
         """Write ``values`` for the replicates at ``rows`` (positions in the current arrays)."""
         target = getattr(self.owner, self.attribute)
-        if self.column is None:
+        if not self.index:
             target[rows] = values
-        elif isinstance(self.column, tuple):
-            target[np.ix_(rows, self.column)] = np.asarray(values)[:, None]
-        else:
-            target[rows, self.column] = values
+            return
+        where = np.ix_(rows, *(np.atleast_1d(i) for i in self.index))
+        target[where] = np.asarray(values).reshape(len(rows), *([1] * len(self.index)))
 
 
 class Inert(ReplicateState):

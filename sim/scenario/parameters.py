@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sim.scenario.distributions import value_kind
-from sim.scenario.schema import DEFAULT_BETA, Mediated, Scenario
+from sim.scenario.schema import DEFAULT_BETA, Concession, Mediated, Party, Scenario, drawn_fields
 
 LeafKind = Literal["number", "position", "style", "mediator"]
 
@@ -34,19 +34,21 @@ class Leaf:
 
 
 def parameter_leaves(scenario: Scenario) -> dict[str, Leaf]:
-    """Every parameter of ``scenario`` by dotted path, in a stable order."""
+    """Every parameter of ``scenario`` by dotted path, in a stable order: the fields the schema
+    marks as drawn (:data:`~sim.scenario.schema.DRAWN`), positions and saliences per issue,
+    issues' status quo, the battlefield, the protocol's and the events' own."""
     leaves: list[Leaf] = []
     for pid, party in scenario.parties.items():
         base = f"parties.{pid}"
-        for name in ("capability", "patience", "loss", "war_cost", "optimism", "learning"):
+        for name in drawn_fields(Party):
             leaves.append(Leaf(f"{base}.{name}", getattr(party, name)))
-        leaves.append(Leaf(f"{base}.horizon", scenario.horizon(pid)))
-        leaves.append(Leaf(f"{base}.reservation_value", party.reservation_value))
         style = party.concession.style
         leaves.append(Leaf(f"{base}.concession.style", style, kind="style"))
-        beta = party.concession.beta
-        beta = DEFAULT_BETA[style] if beta is None else beta
-        leaves.append(Leaf(f"{base}.concession.beta", beta))
+        for name in drawn_fields(Concession):
+            value = getattr(party.concession, name)
+            if name == "beta" and value is None:
+                value = DEFAULT_BETA[style]
+            leaves.append(Leaf(f"{base}.concession.{name}", value))
         for iid in scenario.issues:
             leaves.append(Leaf(f"{base}.salience.{iid}", party.salience.get(iid, 0.0)))
             if iid in party.positions:
@@ -62,12 +64,14 @@ def parameter_leaves(scenario: Scenario) -> dict[str, Leaf]:
     for iid, issue in scenario.issues.items():
         if issue.shares is None:
             leaves.append(Leaf(f"battlefield.effects.{iid}", field.effects.get(iid, 0.0)))
-    # The mediator's settings exist under every protocol, so that events may set them; only the
-    # mediated protocol acts on them (a variant may switch protocols and keep its events).
+    # The mediator's settings and the risk of breakdown exist under every protocol, so that
+    # events may set them; only the protocols that have them act on them (a variant may
+    # switch protocols and keep its events).
     protocol = scenario.protocol
     mediated = isinstance(protocol, Mediated)
     leaves.append(Leaf("protocol.mediator", protocol.mediator if mediated else None, "mediator"))
     leaves.append(Leaf("protocol.mediator_bias", protocol.mediator_bias if mediated else 0.0))
+    leaves.append(Leaf("protocol.breakdown", getattr(protocol, "breakdown", 0.0)))
     for event in scenario.events:
         leaves.append(Leaf(f"events.{event.name}.probability", event.probability))
     return {leaf.path: leaf for leaf in leaves}

@@ -22,6 +22,7 @@ from sim.scenario.units import IssueUnits, issue_units
 
 # Child streams of a block, by purpose.
 STREAM_PARAMETERS, STREAM_EVENTS, STREAM_BATTLEFIELD, STREAM_PROTOCOL, STREAM_MESA = range(5)
+STREAM_BREAKDOWN = 5
 
 
 def block_sequence(seed: int, block: int) -> np.random.SeedSequence:
@@ -50,6 +51,9 @@ class Draws:
 
     values: dict[str, np.ndarray]
     drawn: dict[str, np.ndarray]
+    central: dict[str, np.ndarray]
+    """Every parameter at its central value (:func:`central_value`) for the whole block: what
+    can be known of the scenario without seeing a replicate's draws."""
 
 
 def draw_parameters(scenario: Scenario, block_seq: np.random.SeedSequence, size: int) -> Draws:
@@ -57,7 +61,7 @@ def draw_parameters(scenario: Scenario, block_seq: np.random.SeedSequence, size:
     units = issue_units(scenario.issues)
     parties = list(scenario.parties)
     leaves = {**parameter_leaves(scenario), **event_set_leaves(scenario)}
-    values, drawn = {}, {}
+    values, drawn, central = {}, {}, {}
     for path, leaf in leaves.items():
         rng = None
         if leaf.uncertain:
@@ -65,7 +69,10 @@ def draw_parameters(scenario: Scenario, block_seq: np.random.SeedSequence, size:
         values[path], native = _leaf_values(leaf, units, parties, rng, size)
         if leaf.uncertain:
             drawn[path] = native
-    return Draws(values, drawn)
+            central[path] = np.full(size, central_value(leaf, units))
+        else:
+            central[path] = values[path]
+    return Draws(values, drawn, central)
 
 
 def _leaf_values(

@@ -83,6 +83,21 @@ SetValue = Annotated[
     ),
 ]
 
+
+class Drawn:
+    """Marks a field as a parameter of each replicate: drawn when uncertain, settable by events
+    and ``--set``, a ``param.<path>`` column when drawn. The model gives it one value per
+    replicate (:func:`drawn_fields`)."""
+
+
+DRAWN = Drawn()
+
+
+def drawn_fields(model: type[StrictModel]) -> tuple[str, ...]:
+    """The fields of a scenario model marked :data:`DRAWN`, in declaration order."""
+    return tuple(name for name, f in model.model_fields.items() if DRAWN in f.metadata)
+
+
 CONCESSION_STYLES = ("boulware", "linear", "conceder", "hardliner", "rational")
 DEFAULT_BETA = {"boulware": 0.5, "linear": 1.0, "conceder": 2.0, "hardliner": 1.0, "rational": 1.0}
 
@@ -175,8 +190,13 @@ class Concession(StrictModel):
     """How a party concedes over time (Faratin et al. 1998): ``style`` and its ``beta``."""
 
     style: Literal["boulware", "linear", "conceder", "hardliner", "rational"] = "linear"
-    beta: uncertain(gt=0, le=100) | None = Field(
+    beta: Annotated[uncertain(gt=0, le=100) | None, DRAWN] = Field(
         None, description="boulware < 1 < conceder; default 0.5 (boulware), 2 (conceder)"
+    )
+    reciprocity: Annotated[uncertain(ge=0, le=1), DRAWN] = Field(
+        0.0,
+        description="how far it matches the other parties' concessions (0 not at all, 1 step "
+        "for step)",
     )
 
     @model_validator(mode="after")
@@ -201,7 +221,9 @@ class Party(StrictModel):
     """An actor with preferences over packages (a Mesa agent in the model)."""
 
     title: str | None = None
-    capability: uncertain(gt=0) = Field(description="power it brings to bear (relative)")
+    capability: Annotated[uncertain(gt=0), DRAWN] = Field(
+        description="power it brings to bear (relative)"
+    )
     positions: dict[Id, Position] = Field(
         default_factory=dict,
         description="ideal point per issue, native units (none on a shares issue: a party's "
@@ -210,21 +232,36 @@ class Party(StrictModel):
     salience: dict[Id, uncertain(ge=0)] = Field(
         description="how much it cares per issue (>= 0); issues left out count 0"
     )
-    patience: uncertain(gt=0, le=1) = Field(1.0, description="discount factor per round")
-    loss: uncertain(ge=1, le=4) = Field(1.0, description="1 linear, 2 quadratic utility loss")
+    patience: Annotated[uncertain(gt=0, le=1), DRAWN] = Field(
+        1.0, description="discount factor per round"
+    )
+    loss: Annotated[uncertain(ge=1, le=4), DRAWN] = Field(
+        1.0, description="1 linear, 2 quadratic utility loss"
+    )
     concession: Concession = Field(default_factory=Concession)
-    war_cost: uncertain(ge=0, le=1) = Field(0.0, description="utility lost per round of war")
-    optimism: uncertain() = Field(
+    war_cost: Annotated[uncertain(ge=0, le=1), DRAWN] = Field(
+        0.0, description="utility lost per round of war"
+    )
+    optimism: Annotated[uncertain(), DRAWN] = Field(
         0.0, description="drift it adds in its own favour, battlefield units per round"
     )
-    learning: uncertain(ge=0, le=1) = Field(
+    learning: Annotated[uncertain(ge=0, le=1), DRAWN] = Field(
         0.2, description="share of the gap to the observed drift its belief closes per round"
     )
-    horizon: Annotated[int, Strict(), Field(ge=1, le=100_000)] | None = Field(
-        None, description="rounds of war it weighs when valuing no deal; default rounds"
+    resolve: Annotated[uncertain(ge=0) | None, DRAWN] = Field(
+        None,
+        description="war costs (utility, summed over rounds) it bears before it has conceded "
+        "all the way to its reservation value; default its stake when the talks begin",
     )
-    reservation_value: uncertain(ge=-100, le=1) | None = Field(
-        None, description="fixed utility of no deal, replacing the derived one"
+    deadline: Annotated[uncertain(gt=0) | None, DRAWN] = Field(
+        None,
+        description="the round by which it must have a deal: it concedes toward its reservation "
+        "value as the deadline nears; default none",
+    )
+    reservation_value: Annotated[uncertain(ge=-100, le=1) | None, DRAWN] = Field(
+        None,
+        description="an outside option: the utility of walking away; it accepts nothing worth "
+        "less than the better of this and fighting on",
     )
 
 
@@ -251,11 +288,13 @@ class Mediated(StrictModel):
 
     kind: Literal["mediated"] = "mediated"
     mediator: Id | None = Field(None, description="a party id, or null for a neutral mediator")
-    mediator_bias: uncertain(ge=0, le=1) = Field(
-        0.0, description="0 neutral Nash product .. 1 the mediator's own utility"
+    mediator_bias: uncertain(ge=0, lt=1) = Field(
+        0.0,
+        description="the share of the surplus the mediator's text tilts toward its own wants: 0 "
+        "even-handed, toward 1 its own",
     )
-    candidates: Annotated[int, Strict(), Field(ge=8, le=4096)] = Field(
-        64, description="candidate packages the mediator considers per round"
+    breakdown: uncertain(ge=0, le=1) = Field(
+        0.0, description="the chance each round that the talks break down without a deal"
     )
     ratification: Ratification = Field(
         "veto", description="veto (every veto holder), unanimity, or {quota: share}"
@@ -286,6 +325,9 @@ class Alternating(StrictModel):
         "veto",
         description="on top of the decision: veto (every veto holder), unanimity, or "
         "{quota: share}",
+    )
+    breakdown: uncertain(ge=0, le=1) = Field(
+        0.0, description="the chance each round that the talks break down without a deal"
     )
 
     @model_validator(mode="after")
@@ -337,6 +379,21 @@ Protocol = Annotated[
 """The protocol, by ``kind`` (``mediated`` when the kind is left out)."""
 
 
+class LinkRange(StrictModel):
+    """The range a scale issue must stay within under a link (either end may be left out)."""
+
+    min: Finite | None = None
+    max: Finite | None = None
+
+    @model_validator(mode="after")
+    def _some_end(self):
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise ValueError("min must be below max")
+        return self
+
+
 class Battlefield(StrictModel):
     """What the war does to ``battlefield: true`` issues while the parties talk."""
 
@@ -345,6 +402,21 @@ class Battlefield(StrictModel):
     effects: dict[Id, uncertain()] = Field(
         default_factory=dict,
         description="drift change per unit of another issue's normalised status quo",
+    )
+
+
+class Link(StrictModel):
+    """What cannot go together: when the option issues in ``if`` take one of the named options,
+    the issues in ``then`` must stay within what they allow — a range on a scale issue, options
+    on an option issue."""
+
+    name: Id | None = None
+    when: dict[Id, str | list[str]] = Field(
+        alias="if", min_length=1, description="option issue: the option (or options) it takes"
+    )
+    then: dict[Id, LinkRange | str | list[str]] = Field(
+        min_length=1,
+        description="scale issue: {min, max} in its units; option issue: the allowed option(s)",
     )
 
 
@@ -398,6 +470,9 @@ class Scenario(StrictModel):
     protocol: Protocol = Field(default_factory=Mediated)
     battlefield: Battlefield = Field(default_factory=Battlefield)
     events: list[Event] = Field(default_factory=list)
+    links: list[Link] = Field(
+        default_factory=list, description="combinations a deal cannot contain"
+    )
     reference: Reference | None = Field(
         None, description="published forecasts and actual outcomes of a real case"
     )
@@ -414,6 +489,3 @@ class Scenario(StrictModel):
         """Parties whose consent a deal needs: every party in any issue's veto list."""
         named = {p for issue in self.issues.values() for p in issue.veto}
         return [p for p in self.parties if p in named]
-
-    def horizon(self, party: str) -> int:
-        return self.parties[party].horizon or self.rounds

@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.bargaining.space import Dimension as SpaceDimension
+from sim.bargaining.space import Link, PackageSpace
 from sim.scenario.schema import Issue
+from sim.scenario.schema import Link as LinkSettings
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,37 @@ class Layout:
         """Which dimensions a party's utility counts: all but the other parties' shares (its
         loss on a shares issue is the share it does not get)."""
         return np.array([d.party is None or d.party == party for d in self.dimensions], dtype=float)
+
+    def package_space(self, links: list[LinkSettings] = ()) -> PackageSpace:
+        """The packages a deal can be, as the exact machinery searches them, with the
+        scenario's ``links`` in model units."""
+        groups = {iid: n for n, iid in enumerate(self.units)}
+        dimensions = []
+        for d in self.dimensions:
+            if d.units.is_options:
+                dimensions.append(SpaceDimension("options", tuple(d.units.points)))
+            elif d.units.is_shares:
+                dimensions.append(SpaceDimension("share", group=groups[d.issue]))
+            else:
+                dimensions.append(SpaceDimension("scale"))
+        return PackageSpace(dimensions, [self._link(link) for link in links])
+
+    def _link(self, link: LinkSettings) -> Link:
+        def options(iid: str, names: str | list[str]) -> frozenset[int]:
+            names = [names] if isinstance(names, str) else names
+            return frozenset(self.units[iid].option_index(name) for name in names)
+
+        when = {self.column(iid): options(iid, names) for iid, names in link.when.items()}
+        allowed, bounds = {}, {}
+        for iid, rule in link.then.items():
+            units = self.units[iid]
+            if units.is_options:
+                allowed[self.column(iid)] = options(iid, rule)
+            else:
+                low = 0.0 if rule.min is None else float(units.to_internal(rule.min))
+                high = 1.0 if rule.max is None else float(units.to_internal(rule.max))
+                bounds[self.column(iid)] = (max(low, 0.0), min(high, 1.0))
+        return Link(when, allowed, bounds)
 
     def native(self, package: np.ndarray) -> np.ndarray:
         """Packages (..., D) in model units → native units, dimension by dimension."""

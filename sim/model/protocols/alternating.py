@@ -1,9 +1,9 @@
-"""The alternating-offers protocol: one proposer per round, the others respond (DESIGN.md §3).
+"""The alternating-offers protocol: one proposer per round, the others respond (docs/model.md
+§4.2).
 
 Each round one party proposes: drawn by its ``recognition`` weight (default ∝ capability, drawn
-from the protocol's generator each round) or taken in turn from ``order``. It offers the package
-best for itself among those it expects to pass; the others accept or refuse; deals are
-discounted by each party's patience (``δ^t·u``, as in every protocol).
+from the protocol's generator each round) or taken in turn from ``order``. The others accept
+or refuse; every deal is paid on the one welfare account like any other.
 
 **Who must accept.** A proposal passes when the ``decision`` rule is met — ``unanimity`` (every
 party), ``majority`` (more than half of the parties, one vote each) or ``{quota: q}`` (parties
@@ -13,12 +13,12 @@ top of it, the ``ratification`` rule: by default every veto holder of every issu
 legislature, leaves the decision rule alone), ``unanimity`` every party, ``{quota: q}`` a
 capability share.
 
-**Behavioural play** (concession styles boulware, linear, conceder, hardliner): aspirations,
-demands and responses work as in the mediated protocol. The proposer knows the others'
-aspirations (as the mediator does). It looks at the mediator's candidate packages
-(:mod:`sim.model.protocols.candidates`), keeps those that pass and that it accepts itself, takes
-the best for itself, and then moves it toward its own ideal point as far as the package still
-passes (a line search). If nothing passes, it puts its own demand on the table.
+**Behavioural play** (concession styles boulware, linear, conceder, hardliner): the proposer
+tables the package best for itself among those it believes its coalition accepts — the parties
+a deal needs, and under ``majority`` or a quota the others it believes cheapest to win, the
+nearest to accepting its own ideal first — solved exactly over the whole package space
+(:mod:`sim.bargaining.solutions`) from what each party is publicly believed to accept. If it
+believes no such package exists, it puts its own demand on the table.
 
 **Subgame-perfect play** (every party ``concession: {style: rational}``, one scale or shares
 issue): proposers and responders play the stationary subgame-perfect equilibrium. The
@@ -38,18 +38,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model import equations as eq
-from sim.model.protocols.base import ACCEPT_TOLERANCE, Proposal, Protocol, Round
-from sim.model.protocols.candidates import CandidateSearch
+from sim.model.party import RATIONAL
+from sim.model.protocols.base import Proposal, Protocol, ProtocolContext, Round
 
-SEARCH_TOLERANCE = 1e-5
-"""Single-precision slack when ranking candidates; the verdict on the text is exact."""
-CANDIDATES = 64
-"""Candidate packages a behavioural proposer looks at (as the mediator's default)."""
-LINE_GRID = 9
-"""Points on the segment from the proposer's ideal toward its chosen package ..."""
-LINE_BISECTIONS = 12
-"""... and halvings of the interval where the package starts to pass."""
+ACCEPT_TOLERANCE = 1e-9
 FIXED_POINT_TOLERANCE = 1e-12
 HARD_ITERATIONS = 5_000
 """Plain iterations of the fixed point before it counts as cycling (δ = 0.99 needs ~2,700)."""
@@ -62,16 +54,12 @@ TIE = 1e-12
 
 
 class Alternating(Protocol):
-    """Settings: ``recognition`` or ``order``, ``decision``, ``ratification``."""
+    """Settings: ``recognition`` or ``order``, ``decision``, ``ratification``, ``breakdown``."""
 
-    def __init__(self, model, settings, rng):
-        super().__init__(model, settings, rng)
-        scenario = model.negotiation
-        parties = model.party_ids
+    def __init__(self, settings, context: ProtocolContext):
+        super().__init__(settings, context)
+        parties = context.party_ids
         n = len(parties)
-        veto = set(scenario.veto_holders)
-        rule = settings.ratification
-        self.ratifiers = np.array([rule == "unanimity" or p in veto for p in parties])
         self.decision = settings.decision
         self.order = (
             None if settings.order is None else np.array([parties.index(p) for p in settings.order])
@@ -81,36 +69,30 @@ class Alternating(Protocol):
             if settings.recognition is None
             else np.array([settings.recognition.get(p, 0.0) for p in parties], dtype=float)
         )
-        self.rational = all(p.concession.style == "rational" for p in scenario.parties.values())
-        self.search = None if self.rational else CandidateSearch(model, CANDIDATES, rng)
         self.subsets = ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).astype(bool)  # (M, P)
-        self.proposer_names = np.asarray(parties, dtype=object)
-
-    def keep(self, index: np.ndarray) -> None:
-        super().keep(index)
-        if self.search is not None:
-            self.search.keep(index)
+        self.names = np.asarray(parties, dtype=object)
 
     # --- who proposes, who must accept ----------------------------------------------------
 
-    def _draws(self) -> np.ndarray:
+    def _draws(self, state: Round) -> np.ndarray:
         """Two uniforms per replicate and round (recognition, a tie between coalitions), drawn
         for the whole block so every replicate's draws are its own (R, 2)."""
-        return self.rng.random((self.model.size, 2))[self.model.rows]
+        return self.rng.random((self.context.size, 2))[state.rows]
 
-    def _probabilities(self) -> np.ndarray:
+    def _probabilities(self, state: Round) -> np.ndarray:
         """Recognition probabilities (R, P)."""
+        capability = state.parties.capability
         weights = (
-            self.model.stack("capability")
+            capability
             if self.recognition is None
-            else np.broadcast_to(self.recognition, (len(self.model.rows), len(self.recognition)))
+            else np.broadcast_to(self.recognition, capability.shape)
         )
         return weights / weights.sum(axis=1, keepdims=True)
 
-    def _proposer(self, number: int, uniform: np.ndarray) -> np.ndarray:
+    def _proposer(self, state: Round, uniform: np.ndarray) -> np.ndarray:
         if self.order is not None:
-            return np.full(len(uniform), self.order[(number - 1) % len(self.order)])
-        cumulative = np.cumsum(self._probabilities(), axis=1)
+            return np.full(len(uniform), self.order[(state.number - 1) % len(self.order)])
+        cumulative = np.cumsum(self._probabilities(state), axis=1)
         cumulative[:, -1] = 1.0
         return (uniform[:, None] >= cumulative).sum(axis=1)
 
@@ -126,132 +108,123 @@ class Alternating(Protocol):
             ok = yes.sum(axis=-1) * 2 > n
         else:
             ok = share >= decision.quota - ACCEPT_TOLERANCE
-        ok &= yes[..., self.ratifiers].all(axis=-1)
-        if self.quota is not None:
-            ok &= share >= self.quota - ACCEPT_TOLERANCE
+        ok &= yes[..., self.context.ratifiers].all(axis=-1)
+        if self.context.quota is not None:
+            ok &= share >= self.context.quota - ACCEPT_TOLERANCE
         return ok
 
-    def ratified(self, accepted: np.ndarray) -> np.ndarray:
-        return self._passes(accepted, self.model.stack("capability"))
+    def ratified(self, accepted: np.ndarray, state: Round) -> np.ndarray:
+        return self._passes(accepted, state.parties.capability)
+
+    def nash_weights(self, state: Round) -> np.ndarray:
+        """The recognition probabilities: the weights of the Nash solution that alternating
+        offers approach as the time between offers shrinks (Binmore, Rubinstein & Wolinsky
+        1986; Baron & Ferejohn 1989 for random recognition)."""
+        if self.order is not None:
+            counts = np.bincount(self.order, minlength=len(self.context.party_ids))
+            return np.broadcast_to(counts / counts.sum(), state.parties.capability.shape)
+        return self._probabilities(state)
 
     # --- a round ------------------------------------------------------------------------------
 
     def propose(self, state: Round) -> Proposal:
-        draws = self._draws()
-        proposer = self._proposer(state.number, draws[:, 0])
-        if self.rational:
+        draws = self._draws(state)
+        proposer = self._proposer(state, draws[:, 0])
+        rational = (state.parties.style == RATIONAL).all()
+        if rational:
             package, threshold, coalition = self._subgame_perfect(state, proposer, draws[:, 1])
         else:
             package, threshold, coalition = self._behavioural(state, proposer)
-        utility = self.utilities(package)
+        utility = state.parties.utility(package)
         rows = np.arange(len(package))
         threshold[rows, proposer] = np.minimum(threshold[rows, proposer], utility[rows, proposer])
-        detail = {"alternating.proposer": self.proposer_names[proposer]}
+        detail = {"alternating.proposer": self.names[proposer]}
         if coalition is not None:
-            names = self.proposer_names
             detail["alternating.coalition"] = np.array(
-                [", ".join(names[np.flatnonzero(row)]) for row in coalition], dtype=object
+                [", ".join(self.names[np.flatnonzero(row)]) for row in coalition], dtype=object
             )
-        return Proposal(package, utility, aspiration=threshold, detail=detail)
+        return Proposal(package, thresholds=threshold, detail=detail)
 
     # --- behavioural proposers ---------------------------------------------------------------
 
     def _behavioural(self, state: Round, proposer: np.ndarray):
-        model = self.model
-        rows = np.arange(len(proposer))
-        ideal, capability = model.stack("ideal"), model.stack("capability")
-        weights = state.weights
-        candidates = self.search.build(state, ideal, capability, model.stack("salience"))
-        losses = self.search.losses(ideal, weights, model.stack("loss"))
-        everyone = slice(0, len(proposer))
-        surplus = eq.CandidateSurplus(losses, state.aspiration)(
-            *candidates.ranking(everyone), everyone
-        )
-        yes = surplus >= -SEARCH_TOLERANCE  # (P, C, R)
-        own = surplus[proposer, :, rows]  # (R, C)
-        yes[proposer, :, rows] = True
-        passes = self._passes(yes.T, capability[:, None, :])  # (R, C)
-        feasible = passes & (own >= -SEARCH_TOLERANCE)
-        choice = np.where(feasible, own, -np.inf).argmax(axis=1)
-        found = feasible[rows, choice]
-        text = candidates.package(choice)
-        if (~found).any():
-            demand = state.demand[rows, proposer]
-            text[~found] = self.search.valid(demand[~found])
-        if found.any():
-            index = np.flatnonzero(found)
-            text[index] = self._toward_ideal(
-                text[index], ideal[index, proposer[index]], proposer[index], index, state.aspiration
+        """Each proposer's best package among those it believes its coalition accepts."""
+        parties = state.parties
+        size, n = parties.capability.shape
+        rows = np.arange(size)
+        believed = state.believed_threshold.copy()
+        believed[rows, proposer] = parties.aspiration[rows, proposer]  # it knows its own mind
+        coalition = self._coalition(state, proposer, believed)
+        text = np.empty_like(state.table)
+        groups = np.unique(np.column_stack([proposer, coalition]), axis=0)
+        for group in groups:
+            index = np.flatnonzero(
+                (proposer == group[0]) & (coalition == group[1:].astype(bool)).all(axis=1)
             )
-        return text, state.aspiration.copy(), None
-
-    def _toward_ideal(self, text, ideal, proposer, index, aspiration):
-        """The package nearest the proposer's ideal on the segment ideal → text that still
-        passes (grid, then bisection; the text itself where nothing nearer passes)."""
-        parties = self.model.party_state
-        capability = parties.capability[index]
-        positions, loss = parties.ideal[index], parties.loss[index]
-        weights = parties.weights()[index]
-        target = aspiration[index]
-        n = len(text)
-        rows = np.arange(n)
-
-        def passing(weight: np.ndarray) -> np.ndarray:
-            package = self.search.valid(ideal + weight[:, None] * (text - ideal))
-            utility = eq.utility(package[:, None, :], positions, weights, loss)
-            yes = utility >= target - ACCEPT_TOLERANCE
-            yes[rows, proposer] = utility[rows, proposer] >= target[rows, proposer] - (
-                ACCEPT_TOLERANCE
+            own = group[0]
+            alpha = np.zeros((len(index), n))
+            alpha[:, own] = 1.0
+            floor = believed[index]
+            disagreement = floor - 1.0  # any level below its floor: it maximises its utility
+            solution = state.solver.rows(index).nash(
+                disagreement, alpha, floor, group[1:].astype(bool), state.table[index]
             )
-            return self._passes(yes, capability), package
+            demand = state.space.valid(parties.demand[index, own])
+            text[index] = np.where(solution.found[:, None], solution.package, demand)
+        return text, parties.aspiration.copy(), coalition
 
-        grid = np.linspace(0.0, 1.0, LINE_GRID)
-        high = np.ones(n)
-        low = np.zeros(n)
-        settled = np.zeros(n, dtype=bool)
-        for weight in grid:
-            ok, _ = passing(np.full(n, weight))
-            newly = ok & ~settled
-            high[newly] = weight
-            low[newly] = max(weight - grid[1], 0.0)
-            settled |= ok
-        for _ in range(LINE_BISECTIONS):
-            middle = (low + high) / 2
-            ok, _ = passing(middle)
-            high = np.where(ok, middle, high)
-            low = np.where(ok, low, middle)
-        ok, package = passing(high)
-        return np.where((ok & settled)[:, None], package, text)
+    def _coalition(self, state: Round, proposer: np.ndarray, believed: np.ndarray):
+        """Whom each proposer courts (R, P): the parties a deal needs, itself, and — where the
+        decision rule asks for more — others, those nearest to accepting its ideal first."""
+        parties = state.parties
+        size, n = parties.capability.shape
+        rows = np.arange(size)
+        courted = np.broadcast_to(self.context.ratifiers, (size, n)).copy()
+        courted[rows, proposer] = True
+        if self.decision == "unanimity":
+            courted[:] = True
+            return courted
+        ideal = parties.ideal[rows, proposer]  # (R, D)
+        gap = believed - parties.utility(ideal)  # how far its ideal is from their acceptance
+        order = np.argsort(np.where(courted, -np.inf, gap), axis=1, kind="stable")
+        for step in range(n):
+            if self._passes(courted, parties.capability).all():
+                break
+            pick = order[:, step]
+            short = ~self._passes(courted, parties.capability)
+            courted[rows[short], pick[short]] = True
+        return courted
 
     # --- subgame-perfect play -----------------------------------------------------------------
 
     def _subgame_perfect(self, state: Round, proposer: np.ndarray, tie: np.ndarray):
         """The stationary subgame-perfect offer of this round's proposer, the responders'
         thresholds, and the coalition it buys (over the replicates still bargaining)."""
-        model = self.model
-        n = len(model.party_ids)
-        weights = state.weights  # (R, P, D)
-        layout = model.layout
+        parties = state.parties
+        context = self.context
+        n = len(context.party_ids)
+        weights = parties.weights  # (R, P, D)
+        layout = context.layout
         (iid,) = layout.units
         shares = layout.units[iid].is_shares
         columns = layout.columns(iid)
         if shares:  # each party's weight of its own share
-            own = np.array([layout.column(iid, p) for p in model.party_ids])
+            own = np.array([layout.column(iid, p) for p in context.party_ids])
             weight = weights[:, np.arange(n), own]
             position = np.zeros_like(weight)
         else:
             (column,) = columns
             weight = weights[:, :, column]
-            position = model.stack("ideal")[:, :, column]
+            position = parties.ideal[:, :, column]
         game = _Game(
-            patience=model.stack("patience"),
-            reservation=state.reservation,
-            capability=model.stack("capability"),
+            patience=parties.patience,
+            reservation=parties.reservation,
+            capability=parties.capability,
             weight=weight,
-            loss=model.stack("loss"),
+            loss=parties.loss,
             position=position,
             shares=shares,
-            states=self._states(),
+            states=self._states(state),
             subsets=self.subsets,
             passes=self._passes,
         )
@@ -266,13 +239,13 @@ class Alternating(Protocol):
             package[:, columns[0]] = amounts
         return package, threshold.copy(), coalition
 
-    def _states(self) -> np.ndarray:
+    def _states(self, state: Round) -> np.ndarray:
         """The recognition process: proposer probabilities per state (R, L, P); state s is
         followed by s + 1 (cyclically)."""
-        n_rows = len(self.model.rows)
+        n_rows, n = state.parties.capability.shape
         if self.order is None:
-            return self._probabilities()[:, None, :]
-        states = np.zeros((n_rows, len(self.order), len(self.model.party_ids)))
+            return self._probabilities(state)[:, None, :]
+        states = np.zeros((n_rows, len(self.order), n))
         states[:, np.arange(len(self.order)), self.order] = 1.0
         return states
 
@@ -323,14 +296,14 @@ class _Game:
         weight = self.weight[:, None, :]
         loss = self.loss[:, None, :]
         if self.shares:
-            need = eq.least_share(threshold, weight, loss)  # (R, L, P)
+            need = _least_share(threshold, weight, loss)  # (R, L, P)
             cost = np.einsum("rlp,mp->rlm", need, others.astype(float))
             ok = member & (cost <= 1 + TIE)
             rest = np.clip(1.0 - cost, 0.0, 1.0)
             amounts = need[:, :, None, :] * others  # (R, L, M, P)
             amounts[..., proposer] = rest
             return -cost, ok, amounts
-        radius = eq.acceptance_radius(threshold, weight, loss)  # (R, L, P)
+        radius = _acceptance_radius(threshold, weight, loss)  # (R, L, P)
         x = self.position[:, None, None, :]
         inside = others[None, None]
         lo = np.where(inside, x - radius[:, :, None, :], -np.inf).max(axis=-1)
@@ -506,3 +479,19 @@ class _Game:
             else:
                 amounts[index] = np.where(found, here, self.position[index, p])
         return coalition, amounts
+
+
+def _least_share(threshold: np.ndarray, weight: np.ndarray, loss: np.ndarray) -> np.ndarray:
+    """The smallest share s of a shares issue with ``1 − w·(1 − s)^loss ≥ threshold``: what a
+    responder must be offered to accept (0 if it accepts nothing at all, or does not care)."""
+    gap = np.divide(1.0 - threshold, weight, out=np.ones_like(threshold), where=weight > 0)
+    need = 1.0 - np.clip(gap, 0.0, None) ** (1.0 / loss)
+    return np.where(weight > 0, np.clip(need, 0.0, None), 0.0)
+
+
+def _acceptance_radius(threshold: np.ndarray, weight: np.ndarray, loss: np.ndarray) -> np.ndarray:
+    """On a scale issue, how far from its ideal a package may lie for a responder to accept:
+    ``1 − w·|o − x|^loss ≥ threshold`` ⇔ ``|o − x| ≤ ((1 − threshold)/w)^(1/loss)`` (infinite
+    for a party that does not care; negative — nothing acceptable — above utility 1)."""
+    gap = np.divide(1.0 - threshold, weight, out=np.full_like(threshold, np.inf), where=weight > 0)
+    return np.where(gap >= 0, np.abs(gap) ** (1.0 / loss), -1.0)

@@ -1,105 +1,135 @@
-"""The protocol interface: how a text gets on the table each round.
+"""The protocol interface: how a text gets on the table each round — a narrow waist.
 
-The model does not know which protocol runs. It builds the protocol from the scenario's
-``protocol`` settings, asks it how many rounds it needs (:meth:`Protocol.rounds`), and each
-round hands it a :class:`Round` (the table, the status quo, every party's weights, reservation
-value, aspiration and demand, over the replicates still bargaining) and gets back a
-:class:`Proposal`: the package on the table, every party's utility of it and, when the protocol
-sets its own acceptance thresholds (subgame-perfect play), those. Every party responds — it
-accepts iff its utility reaches its threshold — and :meth:`Protocol.ratified` says which
-replicates have a deal. At the end, replicates without a deal take :meth:`Protocol.outcome`
-(the status quo, or a forecasting protocol's forecast). Randomness comes only from the
-generator the model hands the protocol (``stream(block_seq, STREAM_PROTOCOL)``, DESIGN.md §4).
+A protocol is built from its settings and a :class:`ProtocolContext` (the parties' ids, who
+must ratify, the package space and layout, its random generator), never from the model. Each
+round it is handed a :class:`Round` — the table, the status quo, every party's arrays, what
+the parties are publicly believed to accept, and the exact bargaining machinery over these
+replicates — and returns a :class:`Proposal`: the text, and its own acceptance thresholds
+where it sets them (subgame-perfect play). The model has every party respond (it accepts iff
+the text is worth its threshold) and asks :meth:`Protocol.ratified` which replicates have a
+deal. A protocol that forecasts instead of bargaining (``forecast``) gives its forecast in
+:meth:`Protocol.outcome`.
 
-**Adding a protocol** is one new module in ``sim/model/protocols/`` with a subclass of
-:class:`Protocol` registered in ``PROTOCOLS`` (``sim/model/protocols/__init__.py``), and one
-entry in the scenario schema's ``Protocol`` union (``sim/scenario/schema.py``) for its settings.
-Nothing in the model changes. (``negsim show`` and ``negsim trace`` describe a new protocol
-generically until ``sim/views`` learns its words.)
+**Adding a protocol** is one module in ``sim/model/protocols/`` with a subclass of
+:class:`Protocol` and one line in ``PROTOCOLS`` (``sim/model/protocols/__init__.py``); its
+settings are one class and one line in ``sim/scenario/protocols.py``. docs/contributing.md
+lists the rest (docs, tests, the words ``negsim show`` and ``trace`` use).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
+from sim.bargaining.solutions import Solver
+from sim.bargaining.space import PackageSpace
+from sim.bargaining.utility import utility
 from sim.model.replicates import Binding, Inert, ReplicateState
-
-if TYPE_CHECKING:
-    from sim.model.model import NegotiationModel
-
-ACCEPT_TOLERANCE = 1e-9
-"""Utilities within this of an aspiration count as meeting it (rounding, not leniency)."""
+from sim.scenario.units import Layout
 
 MEDIATOR_SETTINGS = ("protocol.mediator", "protocol.mediator_bias")
 """Settings events may set under any protocol; only the mediated protocol acts on them."""
 
 
+@dataclass(frozen=True)
+class ProtocolContext:
+    """What a protocol is built with: the parties, who must ratify a deal, the package space,
+    the block size and its own random generator (the only randomness it may use)."""
+
+    party_ids: list[str]
+    ratifiers: np.ndarray  # (P,) whose acceptance a deal needs
+    counted: np.ndarray  # (P,) whose acceptance a proposer courts (ratifiers, or all under a quota)
+    quota: float | None  # a capability share of all parties that must accept, on top
+    layout: Layout
+    space: PackageSpace
+    size: int
+    rng: np.random.Generator
+
+
+@dataclass
+class PartyArrays:
+    """The parties as a protocol sees them, over the R replicates still bargaining (read them,
+    do not write them): parameters and values (R, P); ideals, saliences as written, salience
+    weights and demands (R, P, D)."""
+
+    capability: np.ndarray
+    patience: np.ndarray
+    loss: np.ndarray
+    style: np.ndarray
+    reservation: np.ndarray
+    aspiration: np.ndarray
+    ideal: np.ndarray
+    salience: np.ndarray
+    weights: np.ndarray
+    demand: np.ndarray
+
+    def utility(self, packages: np.ndarray) -> np.ndarray:
+        """Every party's utility (R, P) of one package per replicate (R, D)."""
+        return utility(packages[:, None, :], self.ideal, self.weights, self.loss)
+
+
 @dataclass
 class Round:
-    """What a protocol sees of one round, over the R replicates still bargaining."""
+    """What a protocol sees of one round, over the R replicates still bargaining.
+
+    ``believed_threshold`` (R, P) is what each party is believed to accept and
+    ``believed_reservation`` (R, P) its believed reservation value — the public views of the
+    parties revised by what their responses have shown (docs/model.md §3.9): a protocol courts
+    the parties on these, never on their own minds. ``solver`` is the exact machinery over the
+    package space for these replicates' preferences."""
 
     number: int
-    elapsed: float  # t / T
-    table: np.ndarray  # (R, D) the last text (the status quo before any)
-    status_quo: np.ndarray  # (R, D)
-    weights: np.ndarray  # (R, P, D) each party's salience weights
-    reservation: np.ndarray  # (R, P) the value of no deal
-    aspiration: np.ndarray  # (R, P)
-    demand: np.ndarray  # (R, P, D)
+    rows: np.ndarray
+    table: np.ndarray
+    status_quo: np.ndarray
+    parties: PartyArrays
+    believed_threshold: np.ndarray
+    believed_reservation: np.ndarray
+    solver: Solver
+    space: PackageSpace
 
 
 @dataclass
 class Proposal:
-    """The text put on the table in each replicate, and every party's utility of it (which
-    the model keeps as the table's utility in the next round).
+    """The text put on the table in each replicate (R, D).
 
-    ``aspiration`` (R, P), when given, replaces the round's aspirations as the thresholds the
-    parties accept at (a rational responder accepts what is worth its continuation value; a
-    proposer accepts its own proposal). ``detail`` holds protocol-specific per-round values for
-    the traces: column name → array (R,) in native units or words (``rounds.parquet``).
-    """
+    ``thresholds`` (R, P), when given, replace the parties' aspirations as what they accept at
+    (a rational responder accepts what is worth its continuation value; a proposer its own
+    proposal). ``detail`` holds protocol-specific per-round values for the traces: column name
+    → array (R,) in native units or words (``rounds.parquet``)."""
 
-    package: np.ndarray  # (R, D)
-    utility: np.ndarray  # (R, P)
-    aspiration: np.ndarray | None = None
+    package: np.ndarray
+    thresholds: np.ndarray | None = None
     detail: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class Protocol(ReplicateState):
-    """Base of every protocol: settings from the scenario, ratification, no state by default.
+    """Base of every protocol: settings, ratification, the risk of breakdown.
 
-    ``ratifiers`` are the parties whose acceptance a deal needs: every veto holder (or every
-    party under ``ratification: unanimity``, or when no issue names a veto holder and there is
-    no quota); a ``quota`` rule further needs a capability-weighted share of all parties to
-    accept. ``counted`` are the parties whose acceptance a proposer courts: the ratifiers, or
-    every party under a quota.
-
-    ``forecast`` protocols forecast an outcome rather than reach deals: nothing is ever
-    ratified, and the results' ``deal``, ``round`` and ``accepted`` are null.
+    ``breakdown`` (R,) is the chance each round that the talks break down without a deal
+    (``protocol.breakdown``; zero where the protocol has no such setting). ``forecast``
+    protocols forecast an outcome rather than reach deals: nothing is ever ratified, and the
+    results' ``deal``, ``round`` and ``accepted`` are null.
     """
 
     forecast: ClassVar[bool] = False
+    replicate_fields: ClassVar[tuple[str, ...]] = ("breakdown",)
 
-    def __init__(self, model: NegotiationModel, settings: Any, rng: np.random.Generator):
-        self.model = model
+    def __init__(self, settings: Any, context: ProtocolContext):
         self.settings = settings
-        self.rng = rng
-        parties = model.party_ids
-        veto = set(model.negotiation.veto_holders)
-        rule = getattr(settings, "ratification", "veto")
-        self.quota = None if isinstance(rule, str) else rule.quota
-        everyone = rule == "unanimity" or (not veto and self.quota is None)
-        self.ratifiers = np.array([everyone or p in veto for p in parties])
-        self.counted = np.ones(len(parties), dtype=bool) if self.quota else self.ratifiers
+        self.context = context
+        self.rng = context.rng
+        self.breakdown = np.zeros(context.size)
 
     def bindings(self) -> dict[str, Binding]:
         """Parameter paths held by the protocol. The mediator's settings exist under every
         protocol (events may set them) and have no effect but under the mediated one."""
         inert = Inert()
-        return {path: inert.binding(path) for path in MEDIATOR_SETTINGS}
+        paths = {path: inert.binding(path) for path in MEDIATOR_SETTINGS}
+        paths["protocol.breakdown"] = Binding(self, "breakdown")
+        return paths
 
     def rounds(self, scenario_rounds: int) -> int:
         """How many rounds the protocol runs at most (0: a one-shot forecast)."""
@@ -108,21 +138,23 @@ class Protocol(ReplicateState):
     def propose(self, state: Round) -> Proposal:
         raise NotImplementedError
 
-    def ratified(self, accepted: np.ndarray) -> np.ndarray:
+    def ratified(self, accepted: np.ndarray, state: Round) -> np.ndarray:
         """Which replicates have a deal, given each party's acceptance (R, P)."""
         if self.forecast:
             return np.zeros(len(accepted), dtype=bool)
-        deal = accepted[:, self.ratifiers].all(axis=1)
-        if self.quota is not None:
-            capability = self.model.stack("capability")
+        deal = accepted[:, self.context.ratifiers].all(axis=1)
+        if self.context.quota is not None:
+            capability = state.parties.capability
             share = (capability * accepted).sum(axis=1) / capability.sum(axis=1)
-            deal &= share >= self.quota - ACCEPT_TOLERANCE
+            deal &= share >= self.context.quota - 1e-9
         return deal
 
-    def outcome(self, status_quo: np.ndarray) -> np.ndarray:
-        """What holds in replicates that end without a deal (R, D): the status quo."""
-        return status_quo
+    def nash_weights(self, state: Round) -> np.ndarray:
+        """The bargaining weights (R, P) of the Nash solution this protocol stands for — equal
+        over the parties a deal needs, unless the protocol says otherwise."""
+        counted = self.context.counted.astype(float)
+        return np.broadcast_to(counted / counted.sum(), state.parties.capability.shape)
 
-    def utilities(self, packages: np.ndarray) -> np.ndarray:
-        """Every party's utility of one package per replicate (R, D) → (R, P)."""
-        return self.model.party_state.utility(packages)
+    def outcome(self, state: Round) -> np.ndarray:
+        """A forecasting protocol's forecast (R, D) for the replicates in ``state``."""
+        raise NotImplementedError
