@@ -11,23 +11,25 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
+
 from sim.errors import UserError
 from sim.scenario.parameters import parameter_leaves
 from sim.scenario.schema import Scenario
 
 GIB = 2**30
-OPTION_TABLE = 512  # entries of the mediator's option lookup table, at most
 
 
 def block_bytes(scenario: Scenario, block_size: int) -> int:
-    """Working memory of one block, at its largest: the mediator's candidates (K, R, C), their
-    utilities and surpluses (P, R, C) and option table, and the parties' arrays."""
+    """Working memory of one block, at its largest: the exact machinery's inputs — each
+    replicate's order of the option combinations (R, C) and every party's loss per option
+    (R, P, Q) — and the parties' arrays, true and public."""
     issues, parties = len(scenario.issues), len(scenario.parties)
-    candidates = getattr(scenario.protocol, "candidates", 64)
-    search = block_size * candidates * (8 * issues + 4 * 5 * parties)
-    tables = block_size * parties * OPTION_TABLE * 8
-    state = block_size * parties * issues * 8 * 12
-    return search + tables + state
+    sizes = [len(i.options) for i in scenario.issues.values() if i.options is not None]
+    combinations = int(np.prod(sizes)) if sizes else 1
+    machinery = block_size * (combinations * 16 + parties * sum(sizes) * 8)
+    state = 2 * block_size * parties * issues * 8 * 16
+    return machinery + state
 
 
 def result_bytes(scenario: Scenario, runs: int, traces: bool) -> int:
@@ -64,7 +66,7 @@ def check_resources(
     if have is not None and need > have:
         raise UserError(
             f"a block of {scenario.name} needs about {need / GIB:.1f} GiB with {processes} "
-            f"worker(s), more than the {have / GIB:.1f} GiB free: fewer protocol.candidates, "
+            f"worker(s), more than the {have / GIB:.1f} GiB free: fewer combinations of options, "
             "parties or issues, or fewer --workers"
         )
     if folder is None:

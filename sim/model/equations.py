@@ -117,17 +117,22 @@ def _moment(c, a, b, mean, loss, sign):
     return np.where(b > a, result, 0.0)
 
 
+def expected_costs(war_cost: np.ndarray, patience: np.ndarray) -> np.ndarray:
+    """``c/(1 − δ)``: the war's costs to a party, discounted, if it goes on for ever at today's
+    rate (0 for a party that bears none; ∞ for one with δ = 1 that does — the scenario checks
+    forbid it)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(war_cost > 0, war_cost / (1 - patience), 0.0)
+
+
 def impasse_value(
     expected_utility: np.ndarray, war_cost: np.ndarray, patience: np.ndarray
 ) -> np.ndarray:
     """The value of the war going on without a deal, on the one welfare account:
     ``E[u_i(q at J)] − c_i/(1 − δ_i)`` — the discounted flow ``(1 − δ)·u_i(q(t))`` of the
     status quo while the war lasts, less the war's discounted costs (Powell 2004's flow payoffs;
-    Fearon 1995's ``p − c`` in present value). A party with δ = 1 that bears costs values it at
-    −∞ (the scenario checks forbid it)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        costs = np.where(war_cost > 0, war_cost / (1 - patience), 0.0)
-    return expected_utility - costs
+    Fearon 1995's ``p − c`` in present value)."""
+    return expected_utility - expected_costs(war_cost, patience)
 
 
 def reservation_value(impasse: np.ndarray, outside_option: np.ndarray) -> np.ndarray:
@@ -141,18 +146,23 @@ def reservation_value(impasse: np.ndarray, outside_option: np.ndarray) -> np.nda
 
 
 def insistence(
-    pressure: np.ndarray, beta: np.ndarray, others_conceded: np.ndarray, reciprocity: np.ndarray
+    pressure: np.ndarray,
+    beta: np.ndarray,
+    opening: np.ndarray,
+    others_conceded: np.ndarray,
+    reciprocity: np.ndarray,
 ) -> np.ndarray:
-    """``h = min(1 − x^(1/β), 1 − ρ·c̄)``: the share of its possible gain over no deal a party
-    still insists on.
+    """``h = min((1 − κ)·(1 − x^(1/β)), 1 − ρ·c̄)``: the share of its possible gain over no deal
+    a party still insists on.
 
     ``x`` in [0, 1] is the pressure it is under — the war costs it has borne against its
-    resolve, or the time to its own deadline — and β shapes how it gives way: Faratin, Sierra
-    & Jennings's (1998) resource- and time-dependent tactics, boulware (β < 1) holding out until
-    the pressure is nearly spent, conceder (β > 1) giving way early. ``c̄`` is how far the other
-    parties have conceded, and reciprocity ρ how far it matches them (their behaviour-dependent
-    tactics). With no pressure and no one moving, nothing moves."""
-    own = 1.0 - np.clip(pressure, 0.0, 1.0) ** (1.0 / beta)
+    resolve, or the time gone toward its own deadline — κ what it concedes at the outset, and β
+    how it gives way: Faratin, Sierra & Jennings's (1998) resource- and time-dependent tactics,
+    boulware (β < 1) holding out until the pressure is nearly spent, conceder (β > 1) giving way
+    early. ``c̄`` is how far the other parties have conceded, and reciprocity ρ how far it
+    matches them (their behaviour-dependent tactics). With no pressure and no one moving,
+    nothing moves."""
+    own = (1.0 - opening) * (1.0 - np.clip(pressure, 0.0, 1.0) ** (1.0 / beta))
     return np.clip(np.minimum(own, 1.0 - reciprocity * others_conceded), 0.0, 1.0)
 
 

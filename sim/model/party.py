@@ -39,7 +39,7 @@ ACCEPT_TOLERANCE = 1e-9
 PARAMETERS = (*drawn_fields(PartySettings), "style", *drawn_fields(Concession))
 """A party's parameters, one value per replicate: the schema's drawn fields and the style."""
 PER_DIMENSION = ("ideal", "salience", "weights")
-STATE = ("belief", "leaning", "borne", "payoff", "insistence", "stake", "reservation")
+STATE = ("belief", "leaning", "borne", "payoff", "insistence", "endurance", "reservation")
 STATE += ("aspiration", "demand")
 PRIVATE = frozenset(PARAMETERS) - {"capability", "loss", "style"}
 """What only the party knows of itself; the public view takes these at central values."""
@@ -66,7 +66,7 @@ class PartyState(ReplicateState):
             setattr(self, name, np.zeros((size, n_parties)))
         self.style = np.zeros((size, n_parties), dtype=np.int64)
         self.insistence = np.ones((size, n_parties))
-        self.stake = np.full((size, n_parties), np.nan)  # what the talks could gain it
+        self.endurance = np.full((size, n_parties), np.nan)  # the costs it will bear
         self.ideal = np.zeros((size, n_parties, n_dims))
         self.salience = np.zeros((size, n_parties, n_dims))
         self.weights = np.zeros((size, n_parties, n_dims))
@@ -176,22 +176,25 @@ class PartyBehaviour:
 
     def value_no_deal(self, position, status_quo, volatility) -> None:
         """Its reservation value: the better of fighting on as it sees the war and its outside
-        option. Its stake — what the talks could gain it — is taken the first time."""
+        option."""
         impasse = self.impasse(position, status_quo, self.belief, volatility)
         self.reservation = eq.reservation_value(impasse, self.reservation_value)
-        stake = self.stake
-        np.copyto(stake, 1.0 - self.reservation, where=np.isnan(stake))
-        self.stake = stake
 
     def set_aspiration(self, round_: int, others_conceded: np.ndarray) -> None:
         """Its aspiration this round: the reservation value plus the share of the way to its
         ideal it still insists on, given the pressure on it — costs borne against its resolve,
         its own deadline — and how far the others have conceded (``others_conceded`` (R,))."""
-        resolve = np.where(np.isnan(self.resolve), self.stake, self.resolve)
+        endurance = self.endurance
+        unset = np.isnan(endurance) & (self.war_cost > 0)
+        if unset.any():  # its resolve: as given, or the war's whole cost as it first bears it
+            expected = eq.expected_costs(self.war_cost, self.patience)
+            resolve = np.where(np.isnan(self.resolve), expected, self.resolve)
+            np.copyto(endurance, resolve, where=unset)
         with np.errstate(divide="ignore", invalid="ignore"):
-            spent = np.where(self.borne > 0, self.borne / resolve, 0.0)
+            spent = np.where(self.borne > 0, self.borne / endurance, 0.0)
             late = np.where(np.isnan(self.deadline), 0.0, round_ / self.deadline)
-        h = eq.insistence(np.maximum(spent, late), self.beta, others_conceded, self.reciprocity)
+        pressure = np.nan_to_num(np.maximum(spent, late), nan=0.0, posinf=1.0)
+        h = eq.insistence(pressure, self.beta, self.opening, others_conceded, self.reciprocity)
         h = np.where(self.style == HARDLINER, 1.0, np.where(self.style == RATIONAL, 0.0, h))
         self.insistence = np.minimum(h, self.insistence)  # concessions are not taken back
         self.aspiration = eq.aspiration(self.reservation, self.insistence)

@@ -8,6 +8,7 @@ with the data path where it lies, so the loader can name its file, line and colu
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import product
 from typing import Any
 
 from pydantic import ValidationError
@@ -97,6 +98,12 @@ def _problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
                 yield ("parties", pid, "positions"), f"needs a position on {iid} (it has salience)"
         if all(_upper(w) == 0 for w in party.salience.values()):
             yield ("parties", pid, "salience"), "all salience is zero: the party cares for nothing"
+        if _upper(party.patience) >= 1 and _upper(party.war_cost) > 0:
+            yield (
+                ("parties", pid, "patience"),
+                "a party that bears war costs and never discounts the future values fighting "
+                "on at minus infinity: give patience below 1, or war_cost 0",
+            )
 
     protocol = s.protocol
     if isinstance(protocol, Mediated) and protocol.mediator not in (None, *parties):
@@ -120,6 +127,7 @@ def _problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
                 )
     yield from _rational_problems(s)
     yield from _reference_problems(s)
+    yield from _link_problems(s)
 
     for iid in s.battlefield.effects:
         if iid not in issues:
@@ -131,6 +139,86 @@ def _problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
             )
     if "battlefield" in s.model_fields_set and not any(i.battlefield for i in issues.values()):
         yield ("battlefield",), "no issue has battlefield: true, so nothing moves"
+
+
+def _link_problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
+    """Links condition on option issues and constrain scale or option issues, in their own
+    units and option names; together they must leave some package."""
+    issues = s.issues
+    for n, link in enumerate(s.links):
+        where = ("links", n)
+        for iid, names in link.when.items():
+            issue = issues.get(iid)
+            if issue is None:
+                yield KeyPath((*where, "if", iid)), _known(issues, "issue")
+            elif issue.options is None:
+                yield (
+                    KeyPath((*where, "if", iid)),
+                    f"{iid} is not an option issue: a link's condition names options; state a "
+                    "condition on a scale issue as its converse (if the option, then the range)",
+                )
+            else:
+                yield from _option_names(issue, names, (*where, "if", iid))
+        for iid, rule in link.then.items():
+            issue = issues.get(iid)
+            if issue is None:
+                yield KeyPath((*where, "then", iid)), _known(issues, "issue")
+            elif issue.shares is not None:
+                yield (
+                    KeyPath((*where, "then", iid)),
+                    f"{iid} is a shares issue: links cannot bound it",
+                )
+            elif issue.options is not None:
+                if not isinstance(rule, str | list):
+                    yield (*where, "then", iid), "an option issue takes an option or a list of them"
+                else:
+                    yield from _option_names(issue, rule, (*where, "then", iid))
+            elif isinstance(rule, str | list):
+                yield (
+                    (*where, "then", iid),
+                    f"{iid} is a scale issue: give {{min, max}} in its units",
+                )
+            else:
+                scale = issue.scale
+                for end in ("min", "max"):
+                    value = getattr(rule, end)
+                    if value is not None and not scale.min <= value <= scale.max:
+                        yield (
+                            (*where, "then", iid, end),
+                            f"{value:g} is outside the scale {scale.min:g}–{scale.max:g}",
+                        )
+    yield from _links_leave_a_package(s)
+
+
+def _links_leave_a_package(s: Scenario) -> Iterator[tuple[DataPath, str]]:
+    """Some combination of the options the links name passes every link."""
+    named = sorted({iid for link in s.links for iid in (*link.when, *link.then)})
+    named = [iid for iid in named if iid in s.issues and s.issues[iid].options is not None]
+    if not s.links or len(named) != len({*named}):
+        return
+
+    def allowed(choice: dict[str, str]) -> bool:
+        for link in s.links:
+            holds = all(
+                choice.get(iid) in ([v] if isinstance(v, str) else v)
+                for iid, v in link.when.items()
+            )
+            if not holds:
+                continue
+            for iid, rule in link.then.items():
+                if iid in choice and choice[iid] not in ([rule] if isinstance(rule, str) else rule):
+                    return False
+        return True
+
+    options = [s.issues[iid].options for iid in named]
+    if not any(allowed(dict(zip(named, combo, strict=True))) for combo in product(*options)):
+        yield ("links",), "the links leave no package at all: every combination is excluded"
+
+
+def _option_names(issue, names, path) -> Iterator[tuple[DataPath, str]]:
+    for name in [names] if isinstance(names, str) else names:
+        if name not in issue.options:
+            yield path, f"unknown option {name!r}; known: {', '.join(issue.options)}"
 
 
 def _shares_problems(s: Scenario, iid: str):

@@ -193,6 +193,11 @@ class Concession(StrictModel):
     beta: Annotated[uncertain(gt=0, le=100) | None, DRAWN] = Field(
         None, description="boulware < 1 < conceder; default 0.5 (boulware), 2 (conceder)"
     )
+    opening: Annotated[uncertain(ge=0, lt=1), DRAWN] = Field(
+        0.0,
+        description="the share of the way from its ideal to its reservation value it concedes "
+        "at the outset (Faratin et al.'s κ)",
+    )
     reciprocity: Annotated[uncertain(ge=0, le=1), DRAWN] = Field(
         0.0,
         description="how far it matches the other parties' concessions (0 not at all, 1 step "
@@ -248,10 +253,11 @@ class Party(StrictModel):
     learning: Annotated[uncertain(ge=0, le=1), DRAWN] = Field(
         0.2, description="share of the gap to the observed drift its belief closes per round"
     )
-    resolve: Annotated[uncertain(ge=0) | None, DRAWN] = Field(
+    resolve: Annotated[uncertain(gt=0) | None, DRAWN] = Field(
         None,
         description="war costs (utility, summed over rounds) it bears before it has conceded "
-        "all the way to its reservation value; default its stake when the talks begin",
+        "all the way to its reservation value; default the war's whole expected cost to it, "
+        "war_cost/(1 − patience), as it first bears any",
     )
     deadline: Annotated[uncertain(gt=0) | None, DRAWN] = Field(
         None,

@@ -10,7 +10,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from sim.model.equations import compromise
+from sim.bargaining.utility import compromise
 from sim.scenario.distributions import Choice, _Distribution
 from sim.scenario.parameters import parameter_leaves
 from sim.scenario.sampling import central_value
@@ -165,14 +165,22 @@ def render_scenario(scenario: Scenario, console: Console) -> None:
         console.print(events)
 
 
+def _breakdown(protocol) -> str:
+    """The risk that the talks break down, in words, where there is one."""
+    risk = getattr(protocol, "breakdown", 0.0)
+    return "" if risk == 0 else f", breakdown risk {_value(risk)} a round"
+
+
 def _protocol(scenario: Scenario) -> str:
     """The protocol and its settings in words."""
     protocol = scenario.protocol
     if isinstance(protocol, Mediated):
         return (
             f"mediated (mediator: {protocol.mediator or 'neutral'}, "
-            f"bias {_value(protocol.mediator_bias)}, {protocol.candidates} candidates, "
-            f"ratification: {_ratification(protocol.ratification)})"
+            f"bias {_value(protocol.mediator_bias)}, "
+            f"ratification: {_ratification(protocol.ratification)}"
+            + _breakdown(protocol)
+            + ")"
         )
     if isinstance(protocol, Alternating):
         if protocol.order is not None:
