@@ -1,11 +1,14 @@
 """Block outcomes → result columns in native units (DESIGN.md §5).
 
 ``runs`` has one row per replicate; ``rounds`` (traces) one row per replicate and round it
-bargained. Option issues get their position on the [0, 1] option axis in ``outcome.<issue>``
-and the option's name in ``outcome_label.<issue>``; a shares issue gets one column per party,
-``outcome.<issue>.<party>``, the amount of the total it gets. Under a protocol that forecasts
-instead of reaching deals (expected_utility, compromise), ``deal``, ``round`` and
-``accepted.<party>`` are null.
+bargained: the events fired, the status quo and the text on the table per issue, each party's
+reservation value, aspiration, utility of the text and response, and each party's demand per
+issue (``demand.<party>.<issue>``, native units; on an option issue a point of its [0, 1]
+option axis, not snapped to an option). Option issues get their position on the [0, 1] option
+axis in ``outcome.<issue>`` and the option's name in ``outcome_label.<issue>``; a shares issue
+gets one column per party, ``outcome.<issue>.<party>``, the amount of the total it gets.
+Under a protocol that forecasts instead of reaching deals (expected_utility, compromise),
+``deal``, ``round`` and ``accepted.<party>`` are null.
 """
 
 from __future__ import annotations
@@ -94,6 +97,10 @@ def rounds_table(scenario: Scenario, records: list[dict], first: int, count: int
         for name in ("reservation", "aspiration", "utility", "accepted"):
             for n, pid in enumerate(scenario.parties):
                 columns[f"{name}.{pid}"] = pa.array(record[name][keep, n])
+        for n, pid in enumerate(scenario.parties):  # what each party asks for, in native units
+            for k, dim in enumerate(dimensions):
+                demand = dim.units.to_native(record["demand"][keep, n, k])
+                columns[f"demand.{pid}.{dim.name}"] = pa.array(demand)
         columns["deal"] = pa.array(record["deal"][keep])
         for name, values in record.get("detail", {}).items():  # the protocol's own terms
             values = np.asarray(values)[keep]

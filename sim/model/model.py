@@ -221,6 +221,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
                 "utility": proposal.utility,
                 "reservation": reservation,
                 "aspiration": aspiration,
+                "demand": demand,
                 "accepted": accepted,
                 "deal": deal,
                 "detail": proposal.detail,
