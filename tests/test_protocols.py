@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -188,28 +189,26 @@ MASAD_ROUND_1_RISK = {  # D. Masad's replication of Scholz et al. (2011), first 
 
 
 @pytest.fixture(scope="module")
-def ec_trace() -> sim.batch.trace.Trace:
+def ec_trace() -> pd.DataFrame:
     return sim.trace(EC_EMISSIONS, replicate=0, seed=0)
 
 
 def test_ec_emissions_initial_median_and_mean_are_the_published_values(ec_trace):
-    first = ec_trace.rounds[0]
+    first = ec_trace.iloc[0]
     assert first["eu.start_median.years"] == 7.0
     assert round(first["eu.start_mean.years"], 2) == 7.39
 
 
 def test_ec_emissions_path_round_by_round(ec_trace):
-    assert [row["round"] for row in ec_trace.rounds] == list(range(1, 11))
-    assert all(row["eu.median.years"] == 7.0 for row in ec_trace.rounds)
-    np.testing.assert_allclose(
-        [row["eu.mean.years"] for row in ec_trace.rounds], EC_MEANS, atol=1e-4
-    )
-    risk = {pid: ec_trace.rounds[0][f"eu.risk.years.{pid}"] for pid in MASAD_ROUND_1_RISK}
+    assert ec_trace["round"].tolist() == list(range(1, 11))
+    assert (ec_trace["eu.median.years"] == 7.0).all()
+    np.testing.assert_allclose(ec_trace["eu.mean.years"], EC_MEANS, atol=1e-4)
+    risk = {pid: ec_trace.iloc[0][f"eu.risk.years.{pid}"] for pid in MASAD_ROUND_1_RISK}
     assert risk == pytest.approx(MASAD_ROUND_1_RISK, abs=1e-3)
-    belgium = ec_trace.rounds[0]
+    belgium = ec_trace.iloc[0]
     assert belgium["eu.offer.years.belgium"] == "compromise"
     assert belgium["eu.from.years.belgium"] == "netherlands"
-    outcome = ec_trace.outcome
+    outcome = ec_trace.attrs["outcome"]
     assert outcome["outcome.years"] == 7.0
     assert outcome["deal"] is None and outcome["round"] is None
     assert outcome["accepted.uk"] is None

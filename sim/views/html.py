@@ -1,11 +1,18 @@
-"""One self-contained HTML page for an analysis (``--report out.html``), and the PNGs beside it.
+"""One self-contained HTML page for an analysis (``--report out.html``), and its figures as PNGs
+when asked for (``--figures DIR``).
 
 A report is a title, the batches it draws on (scenario name and sha256, seed, N, the negsim
-version that ran them) and a list of sections, each with paragraphs, tables (rows of strings)
-and figures (``matplotlib.figure.Figure``, for instance from :mod:`sim.analysis.plots`). Every
-figure is embedded as a base64 PNG data URI and also written beside the page as
-``<stem>-<n>.png`` (n from 1, in page order); the CSS is inline and nothing is fetched from
-elsewhere, so the page can be mailed or archived as one file. All text is HTML-escaped.
+version that ran them) and a list of sections, each with paragraphs, figures
+(``matplotlib.figure.Figure``, from :mod:`sim.views.plots`) and tables (rows of strings), in
+that order: the pictures first, the numbers behind them after, a long table folded away in a
+``<details>`` element a click opens. Every figure is embedded as a base64 PNG data URI; the CSS
+is inline and nothing is fetched from elsewhere, so the page can be mailed or archived as one
+file. All text is HTML-escaped.
+
+Tables are laid out to be read, not scrolled: cells wrap between words only (an option name
+or a number is never cut), numbers do not wrap at all, and the page is wide enough for the
+tables negsim writes (``tests/test_report_browser.py`` renders every kind of report in
+headless Chromium and checks both).
 
 This module imports no matplotlib itself: it only calls ``savefig`` on the figures it is given.
 """
@@ -16,6 +23,8 @@ import base64
 import html
 import io
 import os
+import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,18 +32,22 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.batch.store import ResultsFolder
+from sim.analysis.folders import BatchInfo
 from sim.errors import UserError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+LONG_TABLE = 15
+"""Rows from which a table is folded away (``<details>``) under its title."""
 
 
 @dataclass(frozen=True)
 class Table:
     """A table of strings: ``columns`` headings and ``rows`` (each as long as ``columns``).
     ``title`` goes above it, ``note`` below it. ``align`` per column: "left" or "right"
-    (default: the first column left, the others right)."""
+    (default: the first column left, the others right); a right-aligned column holds numbers
+    and never wraps."""
 
     columns: Sequence[str]
     rows: Sequence[Sequence[str]]
@@ -50,49 +63,13 @@ class Table:
 
 @dataclass
 class Section:
-    """One part of a report: a heading, then its paragraphs, tables and figures, in that
+    """One part of a report: a heading, then its paragraphs, figures and tables, in that
     order."""
 
     heading: str
     text: Sequence[str] = field(default_factory=list)
     tables: Sequence[Table] = field(default_factory=list)
     figures: Sequence[Figure] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class BatchInfo:
-    """Where a batch comes from, as its ``manifest.json`` says."""
-
-    label: str
-    folder: str
-    scenario: str
-    title: str | None
-    sha256: str
-    seed: int | None
-    runs: int | None
-    negsim_version: str
-    overrides: tuple[str, ...] = ()
-
-
-def batch_info(folder: str | Path, label: str | None = None) -> BatchInfo:
-    """The :class:`BatchInfo` of a results folder (``label`` defaults to the folder's name).
-    A folder without a readable ``manifest.json`` is a :class:`~sim.errors.UserError`."""
-    folder = Path(folder)
-    manifest = ResultsFolder(folder).manifest()
-    if not isinstance(manifest, dict):
-        raise UserError(f"{folder}: no readable manifest.json; not a negsim results folder")
-    scenario = manifest.get("scenario") or {}
-    return BatchInfo(
-        label=label or folder.name,
-        folder=str(folder),
-        scenario=str(scenario.get("name", "?")),
-        title=scenario.get("title"),
-        sha256=str(scenario.get("sha256", "")),
-        seed=manifest.get("seed"),
-        runs=manifest.get("runs"),
-        negsim_version=str(manifest.get("negsim_version", "unknown")),
-        overrides=tuple(manifest.get("overrides") or ()),
-    )
 
 
 def negsim_version() -> str:
@@ -105,17 +82,19 @@ def negsim_version() -> str:
 
 _CSS = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #222;
-       max-width: 1100px; margin: 2em auto; padding: 0 1em; line-height: 1.45; }
+       max-width: 1240px; margin: 2em auto; padding: 0 1em; line-height: 1.45; }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; }
 h2 { font-size: 1.25em; border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
 h3 { font-size: 1.05em; margin: 1.2em 0 0.4em; }
 p.meta { color: #555; margin-top: 0; }
-table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.92em; }
-th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
+table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.88em; max-width: 100%; }
+th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #e3e3e3; vertical-align: top;
+         overflow-wrap: normal; word-break: normal; hyphens: none; }
 th { background: #f3f3f3; text-align: left; }
-td.right, th.right { text-align: right; font-variant-numeric: tabular-nums; }
-td { overflow-wrap: anywhere; }
+td.right, th.right { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 p.note { color: #555; font-size: 0.9em; margin-top: -0.8em; }
+details { margin: 0.6em 0 1.2em; }
+summary { cursor: pointer; font-weight: 600; }
 figure { margin: 1em 0 1.6em; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.9em; }
@@ -129,10 +108,7 @@ def _esc(text: Any) -> str:
 
 def _table_html(table: Table, heading: str | None = None) -> str:
     align = table.alignment()
-    parts = []
-    if table.title and table.title != heading:  # not twice under its section's own heading
-        parts.append(f"<h3>{_esc(table.title)}</h3>")
-    parts.append("<table>")
+    parts = ["<table>"]
     parts.append(
         "<thead><tr>"
         + "".join(
@@ -153,10 +129,16 @@ def _table_html(table: Table, heading: str | None = None) -> str:
     parts.append("</tbody></table>")
     if table.note:
         parts.append(f'<p class="note">{_esc(table.note)}</p>')
-    return "\n".join(parts)
+    body = "\n".join(parts)
+    title = table.title if table.title and table.title != heading else None
+    if len(table.rows) >= LONG_TABLE:
+        summary = f"{title or 'Table'} ({len(table.rows):,} rows)"
+        return f"<details><summary>{_esc(summary)}</summary>\n{body}\n</details>"
+    return (f"<h3>{_esc(title)}</h3>\n" if title else "") + body
 
 
-def _figure_title(figure: Figure) -> str:
+def figure_title(figure: Figure) -> str:
+    """A figure's title: its suptitle, or the title of its first titled axes."""
     if figure.get_suptitle():
         return figure.get_suptitle()
     for axes in figure.axes:
@@ -165,10 +147,17 @@ def _figure_title(figure: Figure) -> str:
     return ""
 
 
-def _png(figure: Figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight", facecolor="white")
-    return buffer.getvalue()
+_RENDERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def png(figure: Figure) -> bytes:
+    """A figure as PNG bytes, on white, cropped to what it draws (rendered once: a report and
+    its ``--figures`` share the bytes)."""
+    if figure not in _RENDERED:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight", facecolor="white")
+        _RENDERED[figure] = buffer.getvalue()
+    return _RENDERED[figure]
 
 
 def _provenance(batches: Sequence[BatchInfo]) -> Table:
@@ -178,7 +167,7 @@ def _provenance(batches: Sequence[BatchInfo]) -> Table:
             [
                 b.label,
                 b.scenario + (f" ({'; '.join(b.overrides)})" if b.overrides else ""),
-                b.sha256,
+                b.sha256[:12] + "…" if b.sha256 else "—",
                 "—" if b.seed is None else str(b.seed),
                 "—" if b.runs is None else f"{b.runs:,}",
                 b.negsim_version,
@@ -187,6 +176,8 @@ def _provenance(batches: Sequence[BatchInfo]) -> Table:
             for b in batches
         ],
         title="Batches",
+        note="sha256: the first 12 hexadecimal digits of the hash of each batch's resolved "
+        "scenario.yaml (all 64 in its manifest.json).",
         align=["left", "left", "left", "right", "right", "left", "left"],
     )
 
@@ -196,47 +187,36 @@ def write_report(
     title: str,
     sections: Sequence[Section],
     *,
-    batches: Sequence[BatchInfo | str | Path] = (),
-) -> list[Path]:
-    """Write one self-contained HTML page to ``path`` and each figure beside it as
-    ``<stem>-<n>.png``; returns the paths written (the page first).
+    batches: Sequence[BatchInfo] = (),
+) -> Path:
+    """Write one self-contained HTML page to ``path`` (atomically) and return it.
 
-    ``batches`` (``BatchInfo`` objects or results folders) go into a provenance table at the
-    top: scenario names and sha256 hashes, seeds, N and the negsim version of each batch; the
-    footer names the negsim version that wrote the report.
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise UserError(f"{path}: is a folder; --report needs a file name such as report.html")
+    ``batches`` go into a provenance table at the top: scenario names and sha256 hashes,
+    seeds, N and the negsim version of each batch; the footer names the negsim version that
+    wrote the report."""
+    path = _report_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    infos = [b if isinstance(b, BatchInfo) else batch_info(b) for b in batches]
     version = negsim_version()
-    written: list[Path] = []
     body = [f"<h1>{_esc(title)}</h1>"]
     body.append(
         f'<p class="meta">negsim {_esc(version)} · written '
         f"{_esc(datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC'))}</p>"
     )
-    if infos:
-        body.append(_table_html(_provenance(infos)))
+    if batches:
+        body.append(_table_html(_provenance(batches)))
     count = 0
     for section in sections:
         body.append(f"<h2>{_esc(section.heading)}</h2>")
         body.extend(f"<p>{_esc(paragraph)}</p>" for paragraph in section.text)
-        body.extend(_table_html(table, section.heading) for table in section.tables)
         for figure in section.figures:
             count += 1
-            png = _png(figure)
-            image = path.with_name(f"{path.stem}-{count}.png")
-            image.write_bytes(png)
-            written.append(image)
-            caption = _figure_title(figure) or f"Figure {count}"
-            data = base64.b64encode(png).decode("ascii")
+            caption = figure_title(figure) or f"Figure {count}"
+            data = base64.b64encode(png(figure)).decode("ascii")
             body.append(
                 f'<figure><img src="data:image/png;base64,{data}" alt="{_esc(caption)}">'
-                f"<figcaption>Figure {count}: {_esc(caption)} ({_esc(image.name)})"
-                "</figcaption></figure>"
+                f"<figcaption>Figure {count}: {_esc(caption)}</figcaption></figure>"
             )
+        body.extend(_table_html(table, section.heading) for table in section.tables)
     body.append(f"<footer>Written by negsim {_esc(version)}.</footer>")
     page = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -248,4 +228,90 @@ def write_report(
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(page, encoding="utf-8")
     os.replace(temporary, path)
-    return [path, *written]
+    return path
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "figure"
+
+
+def write_figures(folder: str | Path, sections: Sequence[Section]) -> list[Path]:
+    """Every figure of ``sections`` as a PNG in ``folder`` (made if missing), in page order:
+    ``01-<its title>.png``, ``02-...``; returns the files written."""
+    folder = _figures_folder(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = [figure for section in sections for figure in section.figures]
+    width = max(2, len(str(len(figures))))
+    written = []
+    for n, figure in enumerate(figures, start=1):
+        target = folder / f"{n:0{width}d}-{_slug(figure_title(figure))}.png"
+        target.write_bytes(png(figure))
+        written.append(target)
+    return written
+
+
+def _report_path(path: str | Path) -> Path:
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder; --report needs a file name such as report.html")
+    return path
+
+
+def _figures_folder(folder: str | Path) -> Path:
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{folder}: not a folder; --figures needs a folder for the PNGs")
+    return folder
+
+
+def _picture_path(path: str | Path) -> Path:
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder; --plot needs a file name such as replicate.png")
+    return path
+
+
+def check_outputs(
+    *, report: Path | None = None, figures: Path | None = None, plot: Path | None = None
+) -> None:
+    """Refuse, before any work starts, pictures that cannot be drawn (no matplotlib, the
+    ``report`` extra) or written where asked."""
+    for option, given, check in (
+        ("--report", report, _report_path),
+        ("--figures", figures, _figures_folder),
+        ("--plot", plot, _picture_path),
+    ):
+        if given is None:
+            continue
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise UserError(f"{option} needs matplotlib: pip install 'negsim[report]'") from None
+        check(given)
+
+
+def publish(
+    sections: Sequence[Section],
+    title: str,
+    *,
+    report: Path | None = None,
+    figures: Path | None = None,
+    batches: Sequence[BatchInfo] = (),
+) -> list[str]:
+    """Write the report page (``report``) and/or its figures as PNGs (``figures``, a
+    folder); the lines that say what was written."""
+    lines = []
+    if report is not None:
+        lines.append(f"Report: {write_report(report, title, sections, batches=batches)}")
+    if figures is not None:
+        written = write_figures(figures, sections)
+        lines.append(f"Figures: {len(written)} PNG{'s' * (len(written) != 1)} in {figures}")
+    return lines
+
+
+def write_picture(path: str | Path, figure: Figure) -> Path:
+    """One figure as a PNG file (its folder made if missing); returns the path."""
+    path = _picture_path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(png(figure))
+    return path
