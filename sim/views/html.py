@@ -9,10 +9,11 @@ that order: the pictures first, the numbers behind them after, a long table fold
 is inline and nothing is fetched from elsewhere, so the page can be mailed or archived as one
 file. All text is HTML-escaped.
 
-Tables are laid out to be read, not scrolled: cells wrap between words only (an option name
-or a number is never cut), numbers do not wrap at all, and the page is wide enough for the
-tables negsim writes (``tests/test_report_browser.py`` renders every kind of report in
-headless Chromium and checks both).
+Tables are laid out to be read, not scrolled: cells wrap between words only (an option name,
+a number, "signed-rank" is never cut), numbers do not wrap at all, and the page is wide enough
+for the tables negsim writes (``tests/test_report_browser.py`` renders every kind of report in
+headless Chromium and checks both). Should a table still be too wide (many batches side by
+side), it scrolls inside its own box; the page itself never does.
 
 This module imports no matplotlib itself: it only calls ``savefig`` on the figures it is given.
 """
@@ -87,11 +88,13 @@ h1 { font-size: 1.6em; margin-bottom: 0.2em; }
 h2 { font-size: 1.25em; border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
 h3 { font-size: 1.05em; margin: 1.2em 0 0.4em; }
 p.meta { color: #555; margin-top: 0; }
-table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.88em; max-width: 100%; }
+div.table { overflow-x: auto; margin: 0.6em 0 1.2em; }
+table { border-collapse: collapse; font-size: 0.88em; }
 th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #e3e3e3; vertical-align: top;
          overflow-wrap: normal; word-break: normal; hyphens: none; }
 th { background: #f3f3f3; text-align: left; }
 td.right, th.right { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+span.word { white-space: nowrap; }
 p.note { color: #555; font-size: 0.9em; margin-top: -0.8em; }
 details { margin: 0.6em 0 1.2em; }
 summary { cursor: pointer; font-weight: 600; }
@@ -106,13 +109,25 @@ def _esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+_BREAKS = re.compile(r"[-‐–—/]")  # where a browser may break a line inside a word
+
+
+def _cell(text: str) -> str:
+    """A cell's text, escaped; a word a browser could break inside (at a hyphen, a dash or
+    a slash: "signed-rank", "10–90%") is kept on one line."""
+    words = str(text).split(" ")
+    return " ".join(
+        f'<span class="word">{_esc(w)}</span>' if _BREAKS.search(w) else _esc(w) for w in words
+    )
+
+
 def _table_html(table: Table, heading: str | None = None) -> str:
     align = table.alignment()
-    parts = ["<table>"]
+    parts = ['<div class="table"><table>']
     parts.append(
         "<thead><tr>"
         + "".join(
-            f'<th class="{_esc(a)}">{_esc(c)}</th>'
+            f'<th class="{_esc(a)}">{_cell(c)}</th>'
             for c, a in zip(table.columns, align, strict=False)
         )
         + "</tr></thead>"
@@ -122,11 +137,11 @@ def _table_html(table: Table, heading: str | None = None) -> str:
         parts.append(
             "<tr>"
             + "".join(
-                f'<td class="{_esc(a)}">{_esc(c)}</td>' for c, a in zip(row, align, strict=False)
+                f'<td class="{_esc(a)}">{_cell(c)}</td>' for c, a in zip(row, align, strict=False)
             )
             + "</tr>"
         )
-    parts.append("</tbody></table>")
+    parts.append("</tbody></table></div>")
     if table.note:
         parts.append(f'<p class="note">{_esc(table.note)}</p>')
     body = "\n".join(parts)

@@ -246,13 +246,16 @@ def _terms_figures(sweep: Sweep, plots) -> list:
 
 
 def summary_table(sweep: Sweep, units: dict[str, str]) -> ReportTable:
-    """The summary as a table of strings: one row per point."""
+    """The summary as a table of strings: one row per point; swept paths by the shortest
+    name that tells them apart (the note maps them back)."""
     summary = sweep.summary
     sets = [c for c in summary.columns if c.startswith("set.")]
+    paths = [c.removeprefix("set.") for c in sets]
+    short = short_names(paths)
     issues = summary_issues(summary)
     headings = [
         "point",
-        *(c.removeprefix("set.") for c in sets),
+        *(short[p] for p in paths),
         "deal (95% interval)",
         f"median {sweep.round_label}",
         *(f"{i} ({units[i]})" if units.get(i) else i for i in issues),
@@ -274,12 +277,13 @@ def summary_table(sweep: Sweep, units: dict[str, str]) -> ReportTable:
         ]
         for _, row in summary.iterrows()
     ]
+    renamed = [f"{short[p]} = {p}" for p in paths if short[p] != p]
     return ReportTable(
         headings,
         rows,
         title="Summary",
         note="Issue columns: medians among deals (option issues: the most common option "
-        "among deals and its share).",
+        "among deals and its share)." + (f" Columns: {'; '.join(renamed)}." if renamed else ""),
         align=["left", *["right"] * (len(headings) - 1)],
     )
 
