@@ -110,6 +110,12 @@ def test_run_prints_the_deal_probability_and_its_interval(batch):
     assert f"95% interval {low:.1%}–{high:.1%}" in printed
     median = runs.loc[runs["deal"], "round"].median()
     assert f"median week of a deal: {median:g}" in printed
+    # each party's payoff, with a deal and without, and what it is
+    for pid in ("north", "south"):
+        with_deal = runs.loc[runs["deal"], f"payoff.{pid}"].astype("float32").median()
+        without = runs.loc[~runs["deal"], f"payoff.{pid}"].astype("float32").median()
+        assert f"payoff of {pid} │ {with_deal:.3f} │ {without:.3f}" in printed
+    assert "Payoff: the discounted value of the outcome less the war costs borne" in printed
 
 
 def test_an_existing_folder_is_refused_unless_forced(batch, tmp_path):

@@ -392,6 +392,8 @@ def test_the_sweep_prints_a_line_per_point_and_the_table(swept):
     for _, row in summary.iterrows():
         assert f"{row['deal_probability']:.1%}" in text
     assert "Columns: optimism = parties.north.optimism; probability = " in text
+    assert "What the talks were worth: mean payoff and utility per party" in text
+    assert f"p000 │ {summary.loc[0, 'mean.payoff.north']:.3f} │" in text
 
 
 def test_the_sweep_report_draws_the_terms_of_a_deal_as_well_as_its_probability(swept, tmp_path):

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from sim.analysis.sweep import Sweep
 from sim.experiments.designs import flow
+from sim.views.console import print_table
 from sim.views.html import Section
 from sim.views.html import Table as ReportTable
 
@@ -60,6 +61,33 @@ def summary_issues(summary: pd.DataFrame) -> list[str]:
             if column.startswith(prefix):
                 keys.append(column.removeprefix(prefix))
     return keys
+
+
+def _utility(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:.3f}"
+
+
+def payoff_table(summary: pd.DataFrame) -> ReportTable:
+    """Each party's mean payoff (deal and no deal on one footing) and mean utility of the
+    outcome at each point."""
+    parties = [c.removeprefix("mean.payoff.") for c in summary if c.startswith("mean.payoff.")]
+    return ReportTable(
+        ["point", *(f"payoff of {p}" for p in parties), *(f"utility of {p}" for p in parties)],
+        [
+            [
+                str(row["point"]),
+                *(_utility(row.get(f"mean.payoff.{p}")) for p in parties),
+                *(_utility(row.get(f"mean.utility.{p}")) for p in parties),
+            ]
+            for _, row in summary.iterrows()
+        ]
+        if parties
+        else [],
+        title="What the talks were worth: mean payoff and utility per party",
+        note="Payoff: the discounted value of the outcome less the war costs borne, deal and "
+        "no deal on one footing; utility: the outcome alone (1 = the party's ideal). Means "
+        "over all replicates of each point.",
+    )
 
 
 def short_names(paths: list[str]) -> dict[str, str]:
@@ -148,6 +176,9 @@ def print_sweep(
         for point, row in zip(summary["point"], cells, strict=True):
             terms.add_row(str(point), *row)
         console.print(terms)
+    payoffs = payoff_table(summary)
+    if payoffs.rows:
+        print_table(console, payoffs)
     notes = [f"{int(summary['runs'].iloc[0]):,} replicates per point, one seed for all."]
     if hidden:
         notes.insert(0, f"… and {hidden} more points: every one is in summary.parquet.")
@@ -321,5 +352,5 @@ def report_sections(sweep: Sweep, units: dict[str, str]) -> list[Section]:
             ],
             figures=terms,
         ),
-        Section("Summary", tables=[summary_table(sweep, units)]),
+        Section("Summary", tables=[summary_table(sweep, units), payoff_table(summary)]),
     ]
