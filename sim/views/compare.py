@@ -57,30 +57,37 @@ def _share(value: float) -> str:
 def _threshold(row: Row) -> str:
     if row.unit == "proportion":
         return f"{100 * row.threshold:g} points"
-    return f"{row.threshold:,.3g}{' ' + row.unit if row.unit else ''}"
+    unit = row.unit + ("s" if row.topic == "time" and row.threshold != 1 else "")
+    return f"{row.threshold:,.3g}{' ' + unit if unit else ''}"
 
 
 def _difference(row: Row) -> str:
     """The estimate with its interval, in the row's own terms."""
     if row.unit == "proportion":
         return _points(row.estimate, row.interval)
-    centre = "mean" if row.method == "paired" or row.topic == "time" else "median"
+    if row.topic == "time":  # rounds, in the scenario's word for them
+        return f"mean {_amount(row.estimate, row.interval, row.unit + 's')}"
+    centre = "mean" if row.method == "paired" else "median"
     return f"{centre} {_amount(row.estimate, row.interval, row.unit)}"
 
 
-def _changed(row: Row, ref_label: str) -> str:
+def _gap(row: Row) -> str:
+    """Where the two Kaplan–Meier curves are furthest apart."""
+    d = row.detail
+    return (
+        f"by {row.unit} {d['at']:g}, {_share(d['settled_reference'])} → "
+        f"{_share(d['settled'])} have a deal"
+    )
+
+
+def _changed(row: Row) -> str:
     """What changed, in words, for a row that calls a difference."""
     up = row.estimate > 0
     amount = _difference(row)
     if row.topic == "deal":
         return f"deal {'more' if up else 'less'} likely: {amount}"
     if row.topic == "time":
-        d = row.detail
-        return (
-            f"deal {'sooner' if d['sooner'] else 'later'}: {amount} within "
-            f"{d['window']:g} {row.unit}s; by {row.unit} {d['at']:g}, "
-            f"{_share(d['settled_reference'])} → {_share(d['settled'])} have a deal"
-        )
+        return f"deal {'sooner' if row.detail['sooner'] else 'later'}: {amount}"
     if row.topic == "issue" and "option" in row.detail:
         return f"option shares differ: {_option_change(row)}"
     if row.topic in ("payoff", "utility"):
@@ -102,21 +109,30 @@ def _option_change(row: Row) -> str:
     return change
 
 
-def verdict(row: Row, ref_label: str = "") -> str:
+def verdict(row: Row) -> str:
     """A row's finding in plain words."""
     if row.finding == "same":
         if row.detail.get("identical"):
             return "the same in every replicate"
         value = row.detail.get("option") or f"{row.detail.get('value', 0):,.4g} {row.unit}"
         return f"the same in both: {str(value).strip()} throughout"
+    said = _said(row)
+    if row.topic == "time":  # and where the curves are furthest apart, which a mean can hide
+        said += f"; {_gap(row)}"
+    return said
+
+
+def _said(row: Row) -> str:
     amount = _option_change(row) if "option" in row.detail else _difference(row)
+    if row.topic == "time":
+        amount += " without a deal"
     if row.finding == "not significant":
         return f"no significant difference: {amount}"
     if row.finding == "below threshold":
         return f"no practical difference: {amount}, below {_threshold(row)}"
     if row.finding == "shape differs":
         return f"distributions differ, centre about the same: {amount}"
-    return _changed(row, ref_label)
+    return _changed(row)
 
 
 def pairing_text(label: str, ref: BatchStats, pairs: Pairing) -> str:
@@ -328,7 +344,7 @@ def comparison_tables(comparison: Comparison) -> dict[str, list[Table]]:
                         p_text(r.p),
                         p_text(r.p_adjusted),
                         "—" if r.distance is None else f"{r.distance:,.3g}",
-                        verdict(r, ref.label),
+                        verdict(r),
                     ]
                     for r in rows
                 ],

@@ -22,9 +22,13 @@ def print_table(console: Console, table: Table, *, limit: int | None = None) -> 
     """Print a :class:`~sim.views.html.Table` (the same strings a report shows) and its note;
     with ``limit``, only its first rows and a line saying how many more there are."""
     out = RichTable(title=table.title, title_justify="left", title_style="bold")
-    for column, align in zip(table.columns, table.alignment(), strict=True):
-        out.add_column(Text(column), justify=align, overflow="fold")
     rows = table.rows if limit is None else table.rows[:limit]
+    for n, (column, align) in enumerate(zip(table.columns, table.alignment(), strict=True)):
+        # room for the longest word, so that a name is wrapped whole, not cut (up to a point)
+        longest = max(
+            len(word) for text in [column, *(r[n] for r in rows)] for word in text.split() or [""]
+        )
+        out.add_column(Text(column), justify=align, overflow="fold", min_width=min(longest, 40))
     for row in rows:
         out.add_row(*(Text(cell) for cell in row))
     console.print(out)
