@@ -109,7 +109,7 @@ def _esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-_BREAKS = re.compile(r"[-‐–—/]")  # where a browser may break a line inside a word
+_BREAKS = re.compile(r"\w[-‐–—/]")  # where a browser may break a line inside a word
 
 
 def _cell(text: str) -> str:
