@@ -663,3 +663,26 @@ def test_a_shares_issue_is_compared_party_by_party(tmp_path):
     rows = {row.subject: row for row in comparison.rows}
     assert {"pie.a", "pie.b", "flag"} <= set(rows)
     assert rows["pie.a"].unit == "of 100" and rows["pie.a"].threshold == pytest.approx(1.0)
+
+
+def test_new_outcome_columns_are_compared_without_code_of_their_own(folders, tmp_path):
+    """Columns of no declared family — a yes/no ``durable``, a number ``zone.width`` — as the
+    model may add: compared as proportions and as numbers, summarised per batch."""
+    base = _shifted(folders, tmp_path, "base", 0.0)
+    other = _shifted(folders, tmp_path, "other", 0.0)
+    rng = np.random.default_rng(0)
+    for folder, share, width in ((base, 0.3, 1.0), (other, 0.6, 1.0)):
+        runs = pd.read_parquet(folder / "runs.parquet")
+        runs["durable"] = rng.random(len(runs)) < share
+        runs["zone.width"] = width + np.zeros(len(runs))
+        runs.to_parquet(folder / "runs.parquet", index=False)
+    manifest = json.loads((other / "manifest.json").read_text())
+    manifest["scenario"]["sha256"] = "1" * 64
+    (other / "manifest.json").write_text(json.dumps(manifest))
+    comparison = compare([base, other], resamples=200)
+    rows = {r.subject: r for r in comparison.rows if r.topic == "outcome"}
+    assert set(rows) == {"durable", "zone.width"}
+    assert rows["durable"].test == "McNemar" and rows["durable"].finding == "differs"
+    assert rows["durable"].estimate == pytest.approx(0.3, abs=0.05)
+    assert rows["zone.width"].finding == "same"
+    assert comparison.batches[1].extras["durable"].mean() == pytest.approx(0.6, abs=0.05)

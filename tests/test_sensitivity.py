@@ -29,7 +29,14 @@ from sim.analysis.sensitivity import (
 )
 from sim.errors import UserError
 from sim.experiments.language import load_experiment
-from sim.experiments.sweep import SUMMARY, SWEEP, summary_frame, sweep_manifest, write_summary
+from sim.experiments.sweep import (
+    SUMMARY,
+    SWEEP,
+    summary_frame,
+    summary_row,
+    sweep_manifest,
+    write_summary,
+)
 
 
 def synthetic(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -420,3 +427,21 @@ def test_without_scikit_learn_the_drivers_are_ranked_by_prcc(planted, monkeypatc
     assert any("needs scikit-learn" in n for n in result.notes)
     assert result.discovered is not None  # PRIM is ours: it needs no extra
     assert learner() is not None or True
+
+
+def test_new_outcome_columns_are_explained_and_summarised_too():
+    """A column of no declared family that the model may add (``zone.width``, a number driven
+    here by the south's capability) is an outcome like the others, for sensitivity and for a
+    sweep's summary; a column of names of no family is left alone."""
+    scenario = sim.load_scenario(HARBOUR)
+    runs = sim.run(scenario, runs=400, seed=2)
+    runs["zone.width"] = runs["param.parties.south.capability"] * 2
+    runs["zone.note"] = "wide"
+    result = batch_sensitivity(runs, scenario)
+    width = next(o for o in result.outcomes if o.outcome == "zone.width")
+    assert width.effects[0].parameter == "parties.south.capability"
+    assert width.effects[0].prcc == pytest.approx(1.0)
+    assert "zone.note" not in {o.outcome for o in result.outcomes}
+    row = summary_row(runs)
+    assert row["mean.zone.width"] == pytest.approx(runs["zone.width"].mean())
+    assert "mean.zone.note" not in row

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
 from sim.analysis.folders import Batch, BatchInfo, labels_for, load_batch, results_folders
 from sim.analysis.statistics import (
@@ -199,6 +200,13 @@ def _terms(batch: Batch, sample: np.ndarray) -> dict[str, IssueDistribution]:
     return issues
 
 
+def _values(column: pd.Series) -> np.ndarray:
+    """A column's values: true/false stay booleans, anything else becomes floats."""
+    if pd.api.types.is_bool_dtype(column):
+        return column.fillna(False).to_numpy(dtype=bool)
+    return column.to_numpy(dtype=float, na_value=np.nan)
+
+
 def batch_stats(batch: Batch) -> BatchStats:
     """One batch on its own: deal probability, time to deal, terms among deals, payoffs,
     utilities and other outcomes."""
@@ -232,7 +240,7 @@ def batch_stats(batch: Batch) -> BatchStats:
         issues=_terms(batch, np.ones(n, dtype=bool) if forecast else deal),
         payoffs=parties[PAYOFF],
         utilities=parties[UTILITY],
-        extras={c: runs[c].to_numpy(dtype=float) for c in extra_outcomes(runs)},
+        extras={c: _values(runs[c]) for c in extra_outcomes(runs)},
         deal=deal,
     )
     if not forecast:
@@ -420,7 +428,9 @@ class _Pair:
         """A row of a true/false quantity (the deal, a yes/no outcome); ``a`` and ``b``
         aligned by replicate when paired."""
         a, b = np.asarray(a, dtype=bool), np.asarray(b, dtype=bool)
-        if self.pairs.paired:
+        if self.pairs.paired and np.array_equal(a, b):  # every replicate alike: no test
+            p, estimate, interval, test, detail = None, 0.0, (0.0, 0.0), "—", {"identical": True}
+        elif self.pairs.paired:
             only_b, only_a, p = mcnemar_test(a, b)
             estimate, interval = self.bootstrap(a, b, paired=True)
             test, detail = "McNemar", {"only_batch": only_b, "only_reference": only_a}
@@ -566,14 +576,22 @@ class _Pair:
             topic, pid, "", mine[pid].samples, theirs[pid].samples, self.thresholds.payoff
         )
 
-    def extra(self, column: str) -> Row:
+    def extra(self, column: str) -> Row | str:
         """Another outcome the model writes: a true/false one as a proportion, a number
-        against 1% (the scale threshold) of the range it takes in the two batches."""
+        against 1% (the scale threshold) of the range it takes in the two batches, over the
+        replicates where it has a value (in both, when paired)."""
         a, b = self.ref.extras[column], self.other.extras[column]
-        both = np.concatenate([a, b])
-        if np.isin(both, (0.0, 1.0)).all():
-            return self.proportion("outcome", column, a.astype(bool), b.astype(bool))
-        spread = float(np.ptp(both)) if len(both) else 0.0
+        if a.dtype == bool and b.dtype == bool:
+            return self.proportion("outcome", column, a, b)
+        a, b = a.astype(float), b.astype(float)
+        if self.pairs.paired:
+            present = ~(np.isnan(a) | np.isnan(b))
+            a, b = a[present], b[present]
+        else:
+            a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+        if len(a) < MIN_PAIRS or len(b) < MIN_PAIRS:
+            return f"outcome `{column}`: too few values to compare: skipped"
+        spread = float(np.ptp(np.concatenate([a, b])))
         return self.numeric("outcome", column, "", a, b, self.thresholds.scale * spread)
 
 
