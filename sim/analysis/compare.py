@@ -60,7 +60,7 @@ from sim.analysis.statistics import (
 from sim.analysis.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from sim.batch.families import PARAM, PAYOFF, UTILITY, extra_outcomes
 from sim.errors import UserError
-from sim.scenario.units import Layout
+from sim.scenario.units import IssueUnits, Layout
 
 ALPHA = 0.05
 CONFIDENCE = 0.95
@@ -166,12 +166,8 @@ def _terms(batch: Batch, sample: np.ndarray) -> dict[str, IssueDistribution]:
         units, column = dim.units, f"outcome.{dim.name}"
         title = batch.scenario.issues[dim.issue].title
         if units.is_options:
-            label = f"outcome_label.{dim.name}"
-            if label in runs.columns:
-                samples = runs.loc[sample, label].astype(str).to_numpy(dtype=object)
-            elif column in runs.columns:
-                samples = units.labels(units.to_internal(runs.loc[sample, column].to_numpy(float)))
-            else:
+            samples = _option_names(runs, dim.name, units, sample)
+            if samples is None:
                 continue
             count = len(samples)
             shares = {o: float(np.mean(samples == o)) if count else 0.0 for o in units.options}
@@ -198,6 +194,19 @@ def _terms(batch: Batch, sample: np.ndarray) -> dict[str, IssueDistribution]:
             distribution.median, distribution.q10, distribution.q90 = _quantiles(samples)
         issues[dim.name] = distribution
     return issues
+
+
+def _option_names(
+    runs: pd.DataFrame, key: str, units: IssueUnits, rows: np.ndarray
+) -> np.ndarray | None:
+    """The option names of issue ``key`` in the replicates ``rows`` (a mask over all): its
+    label column, or its positions snapped to options; None when the batch has neither."""
+    if f"outcome_label.{key}" in runs.columns:
+        return runs.loc[rows, f"outcome_label.{key}"].astype(str).to_numpy(dtype=object)
+    if f"outcome.{key}" in runs.columns:
+        positions = runs.loc[rows, f"outcome.{key}"].to_numpy(dtype=float)
+        return units.labels(units.to_internal(positions))
+    return None
 
 
 def _values(column: pd.Series) -> np.ndarray:
@@ -495,8 +504,9 @@ class _Pair:
         detail: dict = {}
         if self.pairs.paired:
             both = self.ref.sample & self.other.sample
-            a = _labels(self.ref, key, both)
-            b = _labels(self.other, key, both)
+            units = Layout.of(self.ref.batch.scenario.issues).units[a_issue.issue]
+            a = _option_names(self.ref.batch.runs, key, units, both)
+            b = _option_names(self.other.batch.runs, key, units, both)
             table = np.array([[np.sum((a == x) & (b == y)) for y in options] for x in options])
             statistic, p = stuart_maxwell_test(table)
             test = "Stuart–Maxwell"
@@ -593,16 +603,6 @@ class _Pair:
             return f"outcome `{column}`: too few values to compare: skipped"
         spread = float(np.ptp(np.concatenate([a, b])))
         return self.numeric("outcome", column, "", a, b, self.thresholds.scale * spread)
-
-
-def _labels(stats: BatchStats, key: str, rows: np.ndarray) -> np.ndarray:
-    """The option names of issue ``key`` in the replicates ``rows`` (a mask over all)."""
-    runs = stats.batch.runs
-    label = f"outcome_label.{key}"
-    if label in runs.columns:
-        return runs.loc[rows, label].astype(str).to_numpy(dtype=object)
-    units = Layout.of(stats.batch.scenario.issues).units[key]
-    return units.labels(units.to_internal(runs.loc[rows, f"outcome.{key}"].to_numpy(float)))
 
 
 def _widest_gap(a: BatchStats, b: BatchStats) -> dict[str, float]:

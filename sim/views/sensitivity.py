@@ -156,12 +156,7 @@ def _drivers_table(outcome: OutcomeSensitivity, top: int | None = None) -> Table
             cells += [f"{e.prcc:+.3f}", f"{e.low:+.3f} … {e.high:+.3f}", p_text(e.p_value)]
         rows.append(cells)
     columns = ["#", "driver", *(["importance"] if learned else []), "PRCC", "95% interval", "p"]
-    return Table(
-        columns,
-        rows,
-        title=outcome_title(outcome),
-        align=["right", "left", *["right"] * (len(columns) - 2)],
-    )
+    return Table(columns, rows, align=["right", "left", *["right"] * (len(columns) - 2)])
 
 
 def _sobol_table(outcome: OutcomeSensitivity, top: int | None = None) -> Table:
@@ -176,12 +171,13 @@ def _sobol_table(outcome: OutcomeSensitivity, top: int | None = None) -> Table:
             ]
             for rank, s in enumerate(outcome.indices[:top], start=1)
         ],
-        title=outcome_title(outcome),
         align=["right", "left", "right", "right"],
     )
 
 
 def outcome_title(outcome: OutcomeSensitivity, unit: str = "") -> str:
+    """An outcome, how many replicates (or points) it was measured on, and how much of it
+    the drivers explain."""
     title = f"{outcome.title} ({outcome.n:,}{' ' + unit if unit else ''})"
     if outcome.explained is None:
         return title
@@ -194,14 +190,13 @@ def outcome_title(outcome: OutcomeSensitivity, unit: str = "") -> str:
     return title + f"; the drivers explain {share:.0%} of it (held-out R²)"
 
 
-def outcome_table(result: Sensitivity, outcome: OutcomeSensitivity, top: int | None = None):
-    table = _sobol_table(outcome, top) if result.method == "sobol" else _drivers_table(outcome, top)
-    return Table(
-        table.columns,
-        table.rows,
-        title=outcome_title(outcome, result.unit),
-        align=table.align,
-    )
+def outcome_table(
+    result: Sensitivity, outcome: OutcomeSensitivity, top: int | None = None
+) -> Table:
+    """One outcome's drivers ranked (the ``top`` of them), titled by the outcome."""
+    ranked = _sobol_table if result.method == "sobol" else _drivers_table
+    table = ranked(outcome, top)
+    return Table(table.columns, table.rows, outcome_title(outcome, result.unit), None, table.align)
 
 
 def method_text(result: Sensitivity) -> list[str]:
