@@ -6,8 +6,9 @@ The Python API, for notebooks and scripts (the ``negsim`` command is a thin laye
     scenario = sim.load_scenario("scenarios/budapest_2025.yaml",
                                  overrides=["parties.us.salience.tomahawk=0.4"])
     runs = sim.run(scenario, runs=4096, seed=1)        # pandas DataFrame, one row per replicate
-    story = sim.trace(scenario, replicate=17, seed=1)  # replicate 17 of that batch, round by round
+    rounds = sim.trace(scenario, replicate=17, seed=1) # DataFrame: replicate 17's rounds
     again = sim.load_results("results/budapest")       # a results folder written with out=...
+    story = sim.trace("results/budapest", replicate=3) # a replicate of a folder's batch
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.batch.limits import DEFAULT_RUNS, DEFAULT_SEED
 from sim.errors import UserError
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
@@ -24,20 +26,16 @@ from sim.version import __version__
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.batch.trace import Trace
-
 __all__ = [
     "Scenario",
     "UserError",
     "__version__",
     "load_results",
     "load_scenario",
+    "replay",
     "run",
     "trace",
 ]
-
-DEFAULT_RUNS = 4096
-DEFAULT_SEED = 0
 
 
 def _scenario(scenario: Scenario | str | Path, overrides: Iterable[str]) -> Scenario:
@@ -91,17 +89,40 @@ def run(
     )
 
 
-def trace(
-    scenario: Scenario | str | Path,
+def replay(
+    source: Scenario | str | Path,
     replicate: int,
-    seed: int = DEFAULT_SEED,
+    seed: int | None = None,
     *,
     overrides: Iterable[str] = (),
-) -> Trace:
-    """Replicate ``replicate`` of the batch with ``seed``, round by round, as data."""
+) -> tuple[Scenario, pd.DataFrame]:
+    """The scenario replicate ``replicate`` ran under, and its rounds (:func:`trace`)."""
+    from sim.analysis.folders import replay_folder
     from sim.batch.trace import trace_replicate
 
-    return trace_replicate(_scenario(scenario, list(overrides)), replicate, seed)
+    overrides = list(overrides)
+    if not isinstance(source, Scenario) and Path(source).is_dir():
+        scenario, seed = replay_folder(Path(source), replicate, seed, overrides)
+    else:
+        scenario = _scenario(source, overrides)
+    return scenario, trace_replicate(scenario, replicate, DEFAULT_SEED if seed is None else seed)
+
+
+def trace(
+    source: Scenario | str | Path,
+    replicate: int,
+    seed: int | None = None,
+    *,
+    overrides: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Replicate ``replicate`` of a batch, round by round, as it ran in the batch: a DataFrame
+    with one row per round (the columns of ``rounds.parquet``, as :func:`run` returns the rows
+    of ``runs``); its ``attrs`` hold the ``replicate``, the ``seed`` and the replicate's
+    ``outcome``, its row of ``runs``.
+
+    ``source`` is a ``Scenario`` or a scenario file (with ``seed``, default 0, and
+    ``overrides``), or a results folder: the batch's resolved scenario and its seed."""
+    return replay(source, replicate, seed, overrides=overrides)[1]
 
 
 def load_results(folder: str | Path, *, allow_incomplete: bool = False) -> pd.DataFrame:

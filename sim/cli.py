@@ -15,7 +15,9 @@ from typing import Annotated
 
 import typer
 
-from sim.analysis.commands import register as register_analysis
+from sim.analysis.thresholds import Thresholds
+from sim.batch.executors import DEFAULT_WORKERS
+from sim.batch.limits import DEFAULT_RUNS, DEFAULT_SEED
 from sim.errors import BatchInterrupted, BlockFailed, ScenarioWarning, Terminated, UserError
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
@@ -34,6 +36,18 @@ app = typer.Typer(
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a parameter: dotted.path=value (YAML-typed); repeatable."),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", help="Worker processes (default: all cores; 1: none)."),
+]
+ReportOption = Annotated[
+    Path | None,
+    typer.Option("--report", help="Also write one self-contained HTML page here."),
+]
+FiguresOption = Annotated[
+    Path | None,
+    typer.Option("--figures", help="Also write the report's figures as PNGs into this folder."),
 ]
 
 
@@ -98,8 +112,8 @@ def show(
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file.")],
-    runs: Annotated[int, typer.Option("--runs", "-n", help="Number of replicates.")] = 4096,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the batch.")] = 0,
+    runs: Annotated[int, typer.Option("--runs", "-n", help="Number of replicates.")] = DEFAULT_RUNS,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the batch.")] = DEFAULT_SEED,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Results folder (default results/NAME-sSEED-nRUNS)."),
@@ -114,10 +128,7 @@ def run(
     resume: Annotated[
         bool, typer.Option("--resume", help="Finish an interrupted batch in --out.")
     ] = False,
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", "-w", help="Worker processes (default: all cores; 1: none)."),
-    ] = None,
+    workers: WorkersOption = DEFAULT_WORKERS,
     executor: Annotated[
         str, typer.Option("--executor", help="local (processes on this machine) or dask.")
     ] = "local",
@@ -128,7 +139,8 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a batch of replicates and write its results folder; print a summary."""
-    from sim.batch.batch import check_request, run_batch
+    from sim.batch.batch import run_batch
+    from sim.batch.limits import check_request
     from sim.views import print_summary, progress_bar
 
     check_request(runs, seed)
@@ -156,16 +168,287 @@ def run(
 
 @app.command()
 def trace(
-    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file.")],
+    source: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SCENARIO_OR_FOLDER",
+            help="A scenario file, or a results folder (its batch's scenario and seed).",
+        ),
+    ],
     replicate: Annotated[int, typer.Option("--replicate", "-j", help="Replicate number.")],
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the batch.")] = 0,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed of the batch (a scenario file: default 0).")
+    ] = None,
     overrides: SetOption = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Also draw the replicate's rounds into this PNG file."),
+    ] = None,
 ) -> None:
-    """Tell one replicate of a batch round by round, exactly as the batch ran it."""
-    from sim.batch.trace import trace_replicate
+    """Tell one replicate of a batch round by round, exactly as the batch ran it; with --plot,
+    draw it: the text on the table, each party's demand and aspiration per round."""
+    import sim
     from sim.views import tell
+    from sim.views.html import check_outputs
 
-    tell(trace_replicate(load_scenario(scenario, overrides or ()), replicate, seed), terminal())
+    check_outputs(plot=plot)
+    scenario, rounds = sim.replay(source, replicate, seed, overrides=overrides or ())
+    if plot is not None and rounds.empty:
+        raise UserError(
+            f"--plot: replicate {replicate} played no round (protocol "
+            f"{scenario.protocol.kind}): nothing to draw"
+        )
+    console = terminal()
+    tell(scenario, rounds, console)
+    if plot is not None:
+        from sim.views.html import write_picture
+        from sim.views.plots import replicate_path
+
+        picture = write_picture(plot, replicate_path(scenario, rounds))
+        console.print(f"Picture: {picture}", markup=False, highlight=False)
+
+
+@app.command()
+def compare(
+    folders: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="FOLDER",
+            help="Results folders (or experiment outputs holding them); the first is the "
+            "reference the others are compared with.",
+        ),
+    ],
+    report: ReportOption = None,
+    figures: FiguresOption = None,
+    min_points: Annotated[
+        float,
+        typer.Option(
+            "--min-points",
+            help="Smallest difference in percentage points that counts (deal probability, "
+            "option shares, yes/no outcomes).",
+        ),
+    ] = 100 * Thresholds.points,
+    min_scale: Annotated[
+        float,
+        typer.Option(
+            "--min-scale", help="Smallest difference on an issue, in % of its scale, that counts."
+        ),
+    ] = 100 * Thresholds.scale,
+    min_payoff: Annotated[
+        float,
+        typer.Option("--min-payoff", help="Smallest difference of payoff or utility that counts."),
+    ] = Thresholds.payoff,
+    min_rounds: Annotated[
+        float,
+        typer.Option(
+            "--min-rounds", help="Smallest difference in mean time to deal (rounds) that counts."
+        ),
+    ] = Thresholds.rounds,
+) -> None:
+    """Compare batches with the first: deal probability, time to deal, terms, payoffs and
+    utilities, each row paired where the batches share their draws, Holm-adjusted, with a
+    verdict only where a difference is both significant and large enough to matter."""
+    from sim.analysis.compare import compare as run_compare
+    from sim.views.compare import render_comparison
+    from sim.views.html import check_outputs
+
+    for option, value in (
+        ("--min-points", min_points),
+        ("--min-scale", min_scale),
+        ("--min-payoff", min_payoff),
+        ("--min-rounds", min_rounds),
+    ):
+        if not value >= 0:
+            raise UserError(f"{option}: expected a number >= 0, got {value:g}")
+    check_outputs(report=report, figures=figures)
+    thresholds = Thresholds(min_points / 100, min_scale / 100, min_payoff, min_rounds)
+    comparison = run_compare(folders, thresholds=thresholds)
+    console = terminal()
+    render_comparison(comparison, console)
+    if report is not None or figures is not None:
+        from sim.analysis.paths import fans
+        from sim.views.compare import report_sections
+        from sim.views.html import publish
+
+        drawn = {
+            b.label: fans(b.batch.rounds_file, b.batch.scenario)
+            for b in comparison.batches
+            if b.batch.rounds_file is not None
+        }
+        names = " vs ".join(b.label for b in comparison.batches)
+        for line in publish(
+            report_sections(comparison, drawn),
+            f"negsim compare: {names}",
+            report=report,
+            figures=figures,
+            batches=[b.info for b in comparison.batches],
+        ):
+            console.print(line, markup=False, highlight=False)
+
+
+@app.command()
+def sweep(
+    experiment: Annotated[
+        Path, typer.Argument(metavar="EXPERIMENT", help="Experiment file (experiments/*.yaml).")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Sweep folder (default results/NAME): a results folder "
+            "per point, summary.parquet, sweep.json.",
+        ),
+    ] = None,
+    runs: Annotated[
+        int | None, typer.Option("--runs", "-n", help="Replicates per point (default: the file's).")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed of every point (default: the file's).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the results of an earlier sweep in --out.")
+    ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Keep the points already done; finish the others."),
+    ] = False,
+    workers: WorkersOption = DEFAULT_WORKERS,
+    executor: Annotated[
+        str, typer.Option("--executor", help="local or dask (as for negsim run).")
+    ] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Address of a Dask scheduler.")
+    ] = None,
+    traces: Annotated[
+        bool, typer.Option("--traces", help="Also write rounds.parquet for every point.")
+    ] = False,
+    report: ReportOption = None,
+    figures: FiguresOption = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no line per point.")
+    ] = False,
+) -> None:
+    """Run every variant or grid point of an experiment: a results folder per point and a
+    summary table across them."""
+    from sim.experiments.language import load_experiment, prepare
+    from sim.experiments.sweep import default_out, run_sweep
+    from sim.scenario.units import issue_units
+    from sim.views import progress_bar
+    from sim.views.html import check_outputs
+    from sim.views.sweep import point_line, print_sweep
+
+    check_outputs(report=report, figures=figures)
+    loaded = load_experiment(experiment)
+    prepared = prepare(loaded)
+    first = prepared[0][1]
+    console = terminal()
+    folder = out or default_out(loaded)
+    count = runs if runs is not None else loaded.spec.runs
+    if not quiet:
+        console.print(
+            f"[bold]{loaded.spec.title or loaded.name}[/bold]: {len(loaded.points)} points of "
+            f"{first.name}, {count:,} replicates each → {folder}"
+        )
+
+    def on_point(point, row):
+        if not quiet:
+            console.print(point_line(point.name, point.overrides, row, first.round_label))
+
+    with progress_bar(count * len(loaded.points), enabled=not quiet) as advance:
+        summary = run_sweep(
+            loaded,
+            folder,
+            runs=runs,
+            seed=seed,
+            force=force,
+            resume=resume,
+            traces=traces,
+            workers=workers,
+            executor=executor,
+            scheduler=scheduler,
+            on_point=on_point,
+            on_block=advance,
+            prepared=prepared,
+        )
+    units = {iid: u.unit for iid, u in issue_units(first.issues).items()}
+    print_sweep(
+        summary,
+        console,
+        title=f"{loaded.spec.title or loaded.name} → {folder}",
+        round_label=first.round_label,
+        units=units,
+        kind=loaded.kind,
+        overrides=[(p.name, p.overrides) for p in loaded.points],
+        max_rows=40 if loaded.kind == "design" else None,
+    )
+    if loaded.kind == "design":
+        console.print(f"Which parameters matter: negsim sensitivity {folder}")
+    if report is not None or figures is not None:
+        from sim.analysis.sweep import load_sweep
+        from sim.views.html import publish
+        from sim.views.sweep import report_sections
+
+        title = f"Sweep: {loaded.spec.title or loaded.name}"
+        sections = report_sections(load_sweep(folder), units)
+        for line in publish(sections, title, report=report, figures=figures):
+            console.print(line, markup=False, highlight=False)
+
+
+@app.command()
+def sensitivity(
+    results: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FOLDER",
+            help="A results folder (negsim run), or a sweep folder (negsim sweep).",
+        ),
+    ],
+    top: Annotated[
+        int, typer.Option("--top", min=1, help="Drivers shown per outcome in the terminal.")
+    ] = 8,
+    target: Annotated[
+        str,
+        typer.Option(
+            "--target",
+            help="What scenario discovery looks for: deal (default), a yes/no column, "
+            "COLUMN=OPTION (an issue's id stands for its outcome) or COLUMN>NUMBER.",
+        ),
+    ] = "deal",
+    report: ReportOption = None,
+    figures: FiguresOption = None,
+) -> None:
+    """What drives each outcome: drawn parameters and events, ranked by permutation
+    importance and partial rank correlation (Sobol indices for a Sobol sweep); the deal rate
+    by event; where a deal is likely (PRIM)."""
+    from sim.analysis.folders import batch_info
+    from sim.analysis.sensitivity import analyze_folder
+    from sim.views.html import check_outputs
+    from sim.views.sensitivity import print_sensitivity
+
+    check_outputs(report=report, figures=figures)
+    if not results.is_dir():
+        raise UserError(f"{results}: no such folder")
+    result = analyze_folder(results, target=target)
+    label = _round_label(results)
+    console = terminal()
+    print_sensitivity(result, console, top=top, round_label=label)
+    if report is not None or figures is not None:
+        from sim.views.html import publish
+        from sim.views.sensitivity import report_sections
+
+        batches = [batch_info(results)] if result.unit == "replicates" else []
+        title = f"Sensitivity: {results.name or results}"
+        sections = report_sections(result, label)
+        for line in publish(sections, title, report=report, figures=figures, batches=batches):
+            console.print(line, markup=False, highlight=False)
+
+
+def _round_label(folder: Path) -> str:
+    """The round label of a results folder's scenario ("round" when it cannot be read)."""
+    try:
+        return load_scenario(folder / "scenario.yaml").round_label
+    except (UserError, OSError):
+        return "round"
 
 
 @app.command()
@@ -199,9 +482,6 @@ def import_(
         f"{out}: {_count(len(scenario.parties), 'party', 'parties')}, "
         f"{_count(len(scenario.issues), 'issue')}, imported from {file}"
     )
-
-
-register_analysis(app)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

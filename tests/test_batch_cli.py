@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -109,6 +110,12 @@ def test_run_prints_the_deal_probability_and_its_interval(batch):
     assert f"95% interval {low:.1%}–{high:.1%}" in printed
     median = runs.loc[runs["deal"], "round"].median()
     assert f"median week of a deal: {median:g}" in printed
+    # each party's payoff, with a deal and without, and what it is
+    for pid in ("north", "south"):
+        with_deal = runs.loc[runs["deal"], f"payoff.{pid}"].astype("float32").median()
+        without = runs.loc[~runs["deal"], f"payoff.{pid}"].astype("float32").median()
+        assert f"payoff of {pid} │ {with_deal:.3f} │ {without:.3f}" in printed
+    assert "Payoff: the discounted value of the outcome less the war costs borne" in printed
 
 
 def test_an_existing_folder_is_refused_unless_forced(batch, tmp_path):
@@ -138,16 +145,63 @@ def test_trace_replays_the_replicate_as_its_batch_ran_it(batch, replicate):
     runs = sim.load_results(batch["folder"])
     row = runs.iloc[replicate].to_dict()
     trace = sim.trace(HARBOUR, replicate=replicate, seed=SEED)
-    assert trace.outcome.keys() == row.keys()
-    for column, value in trace.outcome.items():
+    # like sim.run, a DataFrame: the replicate's rows of rounds.parquet
+    assert isinstance(trace, pd.DataFrame)
+    rounds = pq.read_table(batch["folder"] / "rounds.parquet").to_pandas()
+    traced = rounds[rounds["replicate"] == replicate].reset_index(drop=True)
+    pd.testing.assert_frame_equal(trace, traced, check_dtype=False)
+    # its end is its row of runs
+    outcome = trace.attrs["outcome"]
+    assert outcome.keys() == row.keys()
+    for column, value in outcome.items():
         if pd.isna(row[column]):
             assert value is None, column
         else:
             assert value == row[column], column
-    # The rounds it tells are the rows the batch traced for that replicate.
+    assert (trace.attrs["replicate"], trace.attrs["seed"]) == (replicate, SEED)
+
+
+def test_trace_starts_from_a_results_folder(batch, tmp_path):
+    """A results folder brings its scenario (overrides applied) and its seed."""
+    folder = tmp_path / "costly"
+    overrides = ["parties.south.war_cost=0.02"]
+    sim.run(HARBOUR, runs=50, seed=9, out=folder, overrides=overrides)
+    pd.testing.assert_frame_equal(
+        sim.trace(folder, replicate=7),
+        sim.trace(HARBOUR, replicate=7, seed=9, overrides=overrides),
+    )
+    code, out, err = cli("trace", folder, "--replicate", 7)
+    assert code == 0, err
+    assert "Replicate 7 of harbour-dispute (seed 9" in words(out)
+    for args, message in (
+        (["--replicate", 50], f"--replicate: the batch in {folder} has 50 replicates (0 to 49)"),
+        (["--replicate", 1, "--seed", 3], f"{folder}: the batch ran with seed 9, not 3"),
+        (["--replicate", 1, "--set", "rounds=5"], f"{folder}: a results folder replays its"),
+    ):
+        code, _, err = cli("trace", folder, *args)
+        assert code == 2 and len(err.strip().splitlines()) == 1 and err.startswith(message), err
+
+
+def test_rounds_record_each_partys_demand(batch):
+    """The demand columns hold each party's demand per issue in native units: on the
+    segment from its ideal toward the text, between the two."""
     rounds = pq.read_table(batch["folder"] / "rounds.parquet").to_pandas()
-    traced = rounds[rounds["replicate"] == replicate].reset_index(drop=True)
-    pd.testing.assert_frame_equal(pd.DataFrame(trace.rounds), traced, check_dtype=False)
+    ideal = {"north": 80, "south": 30}
+    for pid, own in ideal.items():
+        demand = rounds[f"demand.{pid}.fishing_quota"]
+        text = rounds.groupby("replicate")["text.fishing_quota"].shift(1)  # the last text
+        low, high = np.minimum(own, text), np.maximum(own, text)
+        known = text.notna()
+        assert ((demand[known] >= low[known] - 1e-6) & (demand[known] <= high[known] + 1e-6)).all()
+    assert {f"demand.{p}.harbour" for p in ideal} <= set(rounds.columns)
+
+
+def test_trace_draws_the_replicate(tmp_path):
+    pytest.importorskip("matplotlib")
+    picture = tmp_path / "pictures" / "five.png"
+    code, out, err = cli("trace", HARBOUR, "--replicate", 5, "--seed", SEED, "--plot", picture)
+    assert (code, err) == (0, "")
+    assert picture.read_bytes().startswith(b"\x89PNG") and f"Picture: {picture}" in out
 
 
 def _story(replicate: int) -> tuple[dict, str]:

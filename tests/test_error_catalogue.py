@@ -7,7 +7,7 @@ every message a user can see:
   a list passed to it), ``Problem(place, path, message)``, ``BlockFailed(...)``,
   ``BatchInterrupted(...)``, ``PydanticCustomError(type, message)`` and the value of every
   ``custom_error_message=`` keyword;
-- ``ValueError(...)`` messages in ``sim/scenario/`` and ``sim/analysis/experiments.py`` only:
+- ``ValueError(...)`` messages in ``sim/scenario/`` and ``sim/experiments/`` only:
   there they are pydantic validators, whose message the loader shows. Elsewhere (e.g.
   ``sim/analysis/statistics.py``) a ValueError is a programming error, not user input;
 - the message of every ``yield path, message`` in ``sim/scenario/crosscheck.py``;
@@ -49,7 +49,7 @@ CONSTRUCTORS = {
 }
 MESSAGE_KEYWORDS = {"custom_error_message"}
 # Where ValueError is a validator's message the user sees (elsewhere: programming errors).
-VALIDATOR_PLACES = ("sim/scenario/", "sim/analysis/experiments.py")
+VALIDATOR_PLACES = ("sim/scenario/", "sim/experiments/")
 CROSS_CHECKS = "sim/scenario/crosscheck.py"
 CLI = "sim/cli.py"
 
@@ -321,7 +321,7 @@ def test_the_collector_finds_messages_of_every_kind():
         "; known:",  # a cross-check's message, through a function's return value
         "scale needs min < max",  # a validator's ValueError
         "expected a number, a name, null or a distribution",  # custom_error_message=
-        "nothing comparable remains: no comparison made",  # a string in a list to UserError
+        "nothing comparable remains:",  # an f-string to UserError, its literal head
         "negsim: internal error:",  # the CLI's standard error
         "is not available in this version of negsim",  # a UserError with an f-string
     ]

@@ -15,19 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from helpers import HARBOUR, cli
+from helpers import HARBOUR, cli, words
 
 import sim
-from sim.analysis.experiments import (
-    SUMMARY,
-    SWEEP,
-    flow,
-    load_experiment,
-    prepare,
-    run_sweep,
-    summary_row,
-)
 from sim.errors import UserError
+from sim.experiments.designs import flow
+from sim.experiments.language import load_experiment, prepare
+from sim.experiments.sweep import SUMMARY, SWEEP, run_sweep, summary_row
 from sim.scenario.yamlsource import parse_value
 
 ROOT = Path(__file__).parent.parent
@@ -360,6 +354,7 @@ def test_a_sweep_writes_a_folder_per_point_and_the_summary(swept):
         "share.harbour",
         "median.border",
         "mean.fishing_quota",
+        "mean.payoff.north",
         "mean.utility.north",
     ]:
         assert column in summary.columns
@@ -403,6 +398,25 @@ def test_the_sweep_prints_a_line_per_point_and_the_table(swept):
     for _, row in summary.iterrows():
         assert f"{row['deal_probability']:.1%}" in text
     assert "Columns: optimism = parties.north.optimism; probability = " in text
+    assert "What the talks were worth: mean payoff and utility per party" in text
+    assert f"p000 │ {summary.loc[0, 'mean.payoff.north']:.3f} │" in text
+
+
+def test_the_sweep_report_draws_the_terms_of_a_deal_as_well_as_its_probability(swept, tmp_path):
+    pytest.importorskip("matplotlib")
+    report = tmp_path / "sweep.html"
+    code, _, err = cli(
+        "sweep", swept["path"], "--out", swept["out"], "-q", "--resume", "--report", report
+    )
+    assert code == 0, err
+    page = report.read_text()
+    # deal probability along optimism, once per storm probability; then one per issue
+    assert page.count("<img") == 2 + 3
+    for issue in ("fishing_quota", "harbour", "border"):
+        assert f"{issue}: the terms of a deal along the sweep" in page
+    assert page.index("Terms of a deal along the sweep") < page.index(
+        "<table", page.index("Summary</h2>")
+    )
 
 
 def test_existing_output_is_refused_without_force_and_resume_keeps_done_points(swept):
@@ -422,6 +436,22 @@ def test_existing_output_is_refused_without_force_and_resume_keeps_done_points(s
     code, _, err = cli("sweep", path, "--out", out, "-q", "--force", "--runs", "200")
     assert code == 0, err
     assert set(pd.read_parquet(out / SUMMARY)["runs"]) == {200}
+
+
+def test_sweep_and_run_share_the_worker_default():
+    import inspect
+
+    from sim.batch.batch import run_batch
+    from sim.batch.executors import DEFAULT_WORKERS
+    from sim.cli import run, sweep
+
+    defaults = {
+        f.__name__: inspect.signature(f).parameters["workers"].default
+        for f in (run, sweep, run_batch, run_sweep)
+    }
+    assert defaults == dict.fromkeys(defaults, DEFAULT_WORKERS)
+    helps = [words(cli(command, "--help")[1]) for command in ("run", "sweep")]
+    assert all("Worker processes (default: all cores; 1: none)." in h for h in helps)
 
 
 def test_a_folder_that_is_not_a_sweep_is_never_written_into(tmp_path):

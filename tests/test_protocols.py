@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -195,12 +196,12 @@ EU_TOLERANCE = 0.5  # years: how far from the actual outcome our forecast may li
 
 
 @pytest.fixture(scope="module")
-def ec_trace() -> sim.batch.trace.Trace:
+def ec_trace() -> pd.DataFrame:
     return sim.trace(EC_EMISSIONS, replicate=0, seed=0)
 
 
 def test_ec_emissions_initial_median_and_mean_are_the_published_values(ec_trace):
-    first = ec_trace.rounds[0]
+    first = ec_trace.iloc[0]
     assert first["eu.start_median.years"] == 7.0
     assert round(first["eu.start_mean.years"], 2) == 7.39
 
@@ -209,7 +210,7 @@ def test_ec_emissions_forecast_lies_among_the_published_figures(ec_trace):
     """Bueno de Mesquita forecast 9.05 years, the Council adopted 8.83; the expected-utility
     forecast after the scenario's ten rounds lies within Scholz et al.'s range and within
     half a year of the outcome (the weighted median it started from, 7, is 1.83 away)."""
-    forecast = ec_trace.outcome["outcome.years"]
+    forecast = ec_trace.attrs["outcome"]["outcome.years"]
     assert SCHOLZ_RANGE[0] <= forecast <= SCHOLZ_RANGE[1]
     assert abs(forecast - ACTUAL) <= EU_TOLERANCE
     assert abs(forecast - ACTUAL) < abs(7.0 - ACTUAL)
@@ -221,22 +222,24 @@ def test_ec_emissions_path_round_by_round(ec_trace):
     their path within 0.15 years (they rank offers by kind, we by the move, as their text says);
     Belgium, the pivot, is pulled to France's 10 years, gives in to Greece's 7 in round 8 and
     heads back toward 10: the cycle Scholz et al. discuss under convergence."""
-    rounds = ec_trace.rounds
-    assert [row["round"] for row in rounds] == list(range(1, 11))
-    risk = {pid: rounds[0][f"eu.risk.years.{pid}"] for pid in SCHOLZ_ROUND_1_RISK}
+    rounds = ec_trace
+    assert rounds["round"].tolist() == list(range(1, 11))
+    first = rounds.iloc[0]
+    risk = {pid: first[f"eu.risk.years.{pid}"] for pid in SCHOLZ_ROUND_1_RISK}
     assert risk == pytest.approx(SCHOLZ_ROUND_1_RISK, abs=1e-3)
-    medians = [row["eu.median.years"] for row in rounds]
+    medians = rounds["eu.median.years"].tolist()
     assert medians[0] == pytest.approx(SCHOLZ_MEDIANS[0], abs=1e-3)
     np.testing.assert_allclose(medians[1:3], SCHOLZ_MEDIANS[1:3], atol=0.15)
     assert medians[3:7] == pytest.approx([10.0] * 4, abs=1e-2)
     assert medians[7] == pytest.approx(7.0, abs=1e-2) and medians[7] < medians[8] < medians[9]
-    assert rounds[0]["eu.offer.years.belgium"] == "compromise"
-    assert rounds[0]["eu.from.years.belgium"] == "france"
-    assert rounds[7]["eu.offer.years.belgium"] == "capitulation"
-    assert rounds[7]["eu.from.years.belgium"] == "greece"
+    assert first["eu.offer.years.belgium"] == "compromise"
+    assert first["eu.from.years.belgium"] == "france"
+    eighth = rounds.iloc[7]
+    assert eighth["eu.offer.years.belgium"] == "capitulation"
+    assert eighth["eu.from.years.belgium"] == "greece"
     for bloc in ("netherlands", "germany", "denmark", "france", "italy", "uk"):
-        assert all(row[f"eu.offer.years.{bloc}"] == "none" for row in rounds)
-    outcome = ec_trace.outcome
+        assert (rounds[f"eu.offer.years.{bloc}"] == "none").all()
+    outcome = ec_trace.attrs["outcome"]
     assert outcome["outcome.years"] == medians[-1]
     assert outcome["deal"] is None and outcome["round"] is None
     assert outcome["accepted.uk"] is None

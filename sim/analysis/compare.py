@@ -2,21 +2,32 @@
 
 Per batch: the deal probability with its Wilson interval, time to deal as a Kaplan–Meier curve
 (no deal by the last round is censored), the outcome of each issue among deals (median and
-10/90% quantiles; option shares on option issues) and each party's utility of the outcome.
+10/90% quantiles; option shares on option issues), each party's payoff (deal and no deal on one
+footing) and utility of the outcome, and any other outcome the model writes.
 
-Between each batch and the first (the reference): the difference in deal probability
-(Newcombe's interval, a z or Fisher test), time to deal (log-rank), each issue among deals
-(scale issues: KS test, Wasserstein distance, bootstrap interval of the difference in medians;
-option issues: a chi-square test of the option shares and the largest change in one option's
-share) and each party's utility (as scale issues). The p-values are Holm-adjusted over every
-test of the comparison, and each row ends in a verdict in plain words.
+Between each batch and the first (the reference), one row per quantity, by one of two methods:
 
-A row that would be meaningless — an issue or party missing from one batch, an issue whose
-kind, unit or options differ, rounds counted in different units — is skipped with one line
-saying why; only when nothing comparable remains is the whole comparison refused.
+- **paired**, when the two batches share their random draws (common random numbers: the same
+  seed and N, and their drawn parameters identical replicate by replicate — what the points of
+  an experiment do). Replicate j of one batch is then replicate j of the other with the
+  scenario changed, and each row looks at the change replicate by replicate: McNemar's test for
+  the deal, paired differences (mean, with a paired bootstrap interval) and Wilcoxon's
+  signed-rank test for numbers (payoffs, utilities, terms, restricted time to deal), and for
+  option issues the share of replicates that end on the same option and the Stuart–Maxwell
+  test of the option shares. Terms are paired where both replicates have a deal.
+- **independent** otherwise: a z or Fisher test with Newcombe's interval for the deal,
+  log-rank for time to deal, KS tests with a bootstrap interval of the difference in medians
+  for numbers, a chi-square test of option shares.
 
-:func:`compare` is pure computation (plain dataclasses); :func:`render_comparison` prints it
-and :func:`report_sections` lays it out for :func:`sim.analysis.report.write_report`.
+The p-values are Holm-adjusted over every row of the comparison. A row's finding calls a
+difference only when its adjusted p is below α *and* the estimate is at least a practical
+threshold (:class:`Thresholds`), so that a trivial difference found at large N is reported as
+what it is. Rows that would be meaningless — an issue or party missing from one batch, an
+issue whose kind, unit or options differ, rounds counted in different units — are skipped
+with one line saying why; when nothing comparable remains, or the batches are one batch, the
+comparison is refused in one line.
+
+This module computes (plain dataclasses); :mod:`sim.views.compare` renders.
 """
 
 from __future__ import annotations
@@ -24,50 +35,58 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
-from rich.console import Console
-from rich.table import Table as RichTable
-from rich.text import Text
 
-from sim.analysis.report import BatchInfo, Section, Table, batch_info
+from sim.analysis.folders import Batch, BatchInfo, labels_for, load_batch, results_folders
 from sim.analysis.statistics import (
     SurvivalCurve,
-    bootstrap_median_difference,
+    bootstrap_difference,
     contingency_test,
     holm,
     kaplan_meier,
     ks_test,
     logrank_test,
+    mcnemar_test,
     newcombe_interval,
     proportion_difference,
+    signed_rank_test,
+    stuart_maxwell_test,
     wasserstein,
     wilson_interval,
 )
+from sim.analysis.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from sim.batch.families import PARAM, PAYOFF, UTILITY, extra_outcomes
 from sim.errors import UserError
-from sim.scenario.schema import Scenario
-from sim.scenario.units import IssueUnits, issue_units
+from sim.scenario.units import IssueUnits, Layout
 
 ALPHA = 0.05
 CONFIDENCE = 0.95
 RESAMPLES = 2000
+MIN_PAIRS = 2  # pairs a paired row needs
+
+Method = Literal["paired", "independent"]
+Finding = Literal["same", "not significant", "below threshold", "differs", "shape differs"]
 
 
-# --- the result -----------------------------------------------------------------------------
+# --- one batch ------------------------------------------------------------------------------
 
 
 @dataclass
 class IssueDistribution:
     """One issue's outcome among a batch's deals (or, under a forecasting protocol, its
-    forecasts): median and 10/90% quantiles (scale issues, native units), or each option's
-    share (option issues). A shares issue gives one of these per party it is split among,
-    ``issue.party``, the amount of the total that party gets."""
+    forecasts): median and 10/90% quantiles in native units, or each option's share. A shares
+    issue gives one of these per party it is split among (``issue.party``: the amount of the
+    total that party gets). ``scale`` is the width of the issue's range (its total)."""
 
+    key: str
     issue: str
     title: str | None
     unit: str
     options: tuple[str, ...]
+    scale: float
     count: int  # deals (or forecasts) in the sample
     median: float | None = None
     q10: float | None = None
@@ -81,14 +100,16 @@ class IssueDistribution:
 
 
 @dataclass
-class UtilityDistribution:
-    """A party's utility of the final outcome over all replicates (deal or not)."""
+class PartyDistribution:
+    """A party's payoff or utility over all replicates, deal or not (``deal`` marks which)."""
 
     party: str
+    measure: str  # "payoff" or "utility"
     median: float
     q10: float
     q90: float
-    samples: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    samples: np.ndarray = field(repr=False)
+    deal: np.ndarray = field(repr=False)
 
 
 @dataclass
@@ -97,7 +118,7 @@ class BatchStats:
     utility, compromise) has no deals: its deal probability, interval, survival curve and
     rounds are None, and its outcomes are every replicate's forecast."""
 
-    info: BatchInfo
+    batch: Batch = field(repr=False)
     protocol: str
     rounds: int
     round_label: str
@@ -109,56 +130,233 @@ class BatchStats:
     median_round: float | None  # Kaplan–Meier: half the negotiations have a deal by then
     median_deal_round: float | None  # the median round among deals
     issues: dict[str, IssueDistribution]
-    utilities: dict[str, UtilityDistribution]
+    payoffs: dict[str, PartyDistribution]
+    utilities: dict[str, PartyDistribution]
+    extras: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # other outcomes
+    deal: np.ndarray = field(default_factory=lambda: np.empty(0, bool), repr=False)
     durations: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
-    observed: np.ndarray = field(default_factory=lambda: np.empty(0, bool), repr=False)
+
+    @property
+    def info(self) -> BatchInfo:
+        return self.batch.info
 
     @property
     def label(self) -> str:
-        return self.info.label
+        return self.batch.label
 
     @property
     def forecast(self) -> bool:
         return self.deal_probability is None
 
+    @property
+    def sample(self) -> np.ndarray:
+        """The replicates whose terms count: deals, or every forecast."""
+        return np.ones(self.runs, dtype=bool) if self.forecast else self.deal
+
+
+def _quantiles(values: np.ndarray) -> tuple[float, float, float]:
+    q10, median, q90 = np.quantile(values, [0.1, 0.5, 0.9])
+    return float(median), float(q10), float(q90)
+
+
+def _terms(batch: Batch, sample: np.ndarray) -> dict[str, IssueDistribution]:
+    runs = batch.runs
+    issues = {}
+    for dim in Layout.of(batch.scenario.issues).dimensions:
+        units, column = dim.units, f"outcome.{dim.name}"
+        title = batch.scenario.issues[dim.issue].title
+        if units.is_options:
+            samples = _option_names(runs, dim.name, units, sample)
+            if samples is None:
+                continue
+            count = len(samples)
+            shares = {o: float(np.mean(samples == o)) if count else 0.0 for o in units.options}
+            issues[dim.name] = IssueDistribution(
+                dim.name,
+                dim.issue,
+                title,
+                "",
+                units.options,
+                1.0,
+                count,
+                shares=shares,
+                samples=samples,
+            )
+            continue
+        if column not in runs.columns:
+            continue
+        samples = runs.loc[sample, column].to_numpy(dtype=float)
+        unit = f"of {units.width:g}" if units.is_shares else units.unit
+        distribution = IssueDistribution(
+            dim.name, dim.issue, title, unit, (), units.width, len(samples), samples=samples
+        )
+        if len(samples):
+            distribution.median, distribution.q10, distribution.q90 = _quantiles(samples)
+        issues[dim.name] = distribution
+    return issues
+
+
+def _option_names(
+    runs: pd.DataFrame, key: str, units: IssueUnits, rows: np.ndarray
+) -> np.ndarray | None:
+    """The option names of issue ``key`` in the replicates ``rows`` (a mask over all): its
+    label column, or its positions snapped to options; None when the batch has neither."""
+    if f"outcome_label.{key}" in runs.columns:
+        return runs.loc[rows, f"outcome_label.{key}"].astype(str).to_numpy(dtype=object)
+    if f"outcome.{key}" in runs.columns:
+        positions = runs.loc[rows, f"outcome.{key}"].to_numpy(dtype=float)
+        return units.labels(units.to_internal(positions))
+    return None
+
+
+def _values(column: pd.Series) -> np.ndarray:
+    """A column's values: true/false stay booleans, anything else becomes floats."""
+    if pd.api.types.is_bool_dtype(column):
+        return column.fillna(False).to_numpy(dtype=bool)
+    return column.to_numpy(dtype=float, na_value=np.nan)
+
+
+def batch_stats(batch: Batch) -> BatchStats:
+    """One batch on its own: deal probability, time to deal, terms among deals, payoffs,
+    utilities and other outcomes."""
+    runs, scenario = batch.runs, batch.scenario
+    n = len(runs)
+    forecast = bool(runs["deal"].isna().all())  # a forecasting protocol: no deals
+    deal = runs["deal"].fillna(False).to_numpy(dtype=bool)
+    deals = int(deal.sum())
+    parties = {}
+    for prefix in (PAYOFF, UTILITY):
+        parties[prefix] = {
+            pid: PartyDistribution(
+                pid, prefix.rstrip("."), *_quantiles(values), samples=values, deal=deal
+            )
+            for pid in scenario.parties
+            if (column := prefix + pid) in runs.columns
+            and len(values := runs[column].to_numpy(dtype=float))
+        }
+    stats = BatchStats(
+        batch=batch,
+        protocol=str(getattr(scenario.protocol, "kind", "mediated")),
+        rounds=scenario.rounds,
+        round_label=scenario.round_label,
+        runs=n,
+        deals=deals,
+        deal_probability=None,
+        interval=None,
+        survival=None,
+        median_round=None,
+        median_deal_round=None,
+        issues=_terms(batch, np.ones(n, dtype=bool) if forecast else deal),
+        payoffs=parties[PAYOFF],
+        utilities=parties[UTILITY],
+        extras={c: _values(runs[c]) for c in extra_outcomes(runs)},
+        deal=deal,
+    )
+    if not forecast:
+        rounds = runs["round"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        stats.durations = np.where(deal, rounds, float(scenario.rounds))
+        stats.survival = kaplan_meier(stats.durations, deal, CONFIDENCE)
+        stats.deal_probability = deals / n if n else 0.0
+        stats.interval = wilson_interval(deals, n, CONFIDENCE)
+        stats.median_round = stats.survival.median
+        stats.median_deal_round = float(np.median(rounds[deal])) if deals else None
+    return stats
+
+
+# --- pairing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """Whether two batches share their draws, and the evidence: ``matching`` of the
+    ``shared`` drawn parameters (present and varying in both) are identical replicate by
+    replicate."""
+
+    paired: bool
+    same_seed: bool
+    same_runs: bool
+    shared: int
+    matching: int
+
+
+def pairing(ref: BatchStats, other: BatchStats) -> Pairing:
+    """Do the two batches share their random draws (common random numbers)?
+
+    Paired when they ran with the same seed and N and their drawn parameters agree replicate
+    by replicate: at least half of the parameters drawn in both (and varying) are identical
+    in every replicate — a variant that changes one distribution changes one column, not the
+    others — or, when no parameter varies in both, the seed and N alone (the events and the
+    battlefield then draw from the same streams). Pairing replicate j with replicate j is
+    valid whatever the evidence, since replicates are independent and alike within a batch;
+    it pays off where the draws are shared."""
+    same_seed = ref.info.seed is not None and ref.info.seed == other.info.seed
+    same_runs = ref.runs == other.runs
+    a, b = ref.batch.runs, other.batch.runs
+    shared = [
+        c
+        for c in a.columns
+        if c.startswith(PARAM) and c in b.columns and a[c].nunique() > 1 and b[c].nunique() > 1
+    ]
+    matching = (
+        sum(bool((a[c].to_numpy() == b[c].to_numpy()).all()) for c in shared) if same_runs else 0
+    )
+    paired = same_seed and same_runs and (not shared or 2 * matching >= len(shared))
+    return Pairing(paired, same_seed, same_runs, len(shared), matching)
+
+
+# --- the rows -------------------------------------------------------------------------------
+
 
 @dataclass
 class Row:
     """One comparison of ``batch`` with ``reference``. ``estimate`` and ``interval`` are
-    ``batch − reference`` in ``unit`` (deal probability and option shares: proportions);
+    ``batch − reference`` in ``unit`` ("proportion" for deal probability and shares): the mean
+    paired difference (paired rows) or the difference in medians (independent numeric rows);
     ``p`` is the test's own p-value, ``p_adjusted`` after Holm over every row of the
-    comparison; ``distance`` the Wasserstein distance (numeric rows)."""
+    comparison; ``threshold`` the practical effect the estimate must reach; ``distance`` the
+    Wasserstein distance (numeric rows)."""
 
     batch: str
     reference: str
-    topic: str  # "deal", "time", "issue", "utility"
-    subject: str  # "deal probability", "time to deal", an issue id, a party id
+    topic: str  # "deal", "time", "issue", "payoff", "utility", "outcome"
+    subject: str  # "deal probability", "time to deal", an issue key, a party id, a column
     measure: str
     unit: str
+    method: Method
     estimate: float | None
     interval: tuple[float, float] | None
     test: str
     statistic: float | None
     p: float | None
+    threshold: float | None
     p_adjusted: float | None = None
     distance: float | None = None
-    verdict: str = ""
-    detail: dict[str, float | str | None] = field(default_factory=dict)
+    finding: Finding = "not significant"
+    detail: dict[str, float | str | bool | None] = field(default_factory=dict)
 
     @property
     def significant(self) -> bool:
         return self.p_adjusted is not None and self.p_adjusted < ALPHA
 
+    @property
+    def practical(self) -> bool:
+        return (
+            self.estimate is not None
+            and self.threshold is not None
+            and abs(self.estimate) >= self.threshold
+        )
+
 
 @dataclass
 class Comparison:
     """Everything ``negsim compare`` reports: each batch, the rows comparing each batch with
-    the first, the rows skipped (one line each) and notes."""
+    the first, how each batch was paired with it, and the rows skipped (one line each)."""
 
     batches: list[BatchStats]
     rows: list[Row]
+    pairings: dict[str, Pairing]
     skipped: list[str]
-    notes: list[str]
+    thresholds: Thresholds = DEFAULT_THRESHOLDS
     alpha: float = ALPHA
     confidence: float = CONFIDENCE
 
@@ -171,350 +369,293 @@ class Comparison:
         """The number of tests the Holm adjustment runs over."""
         return sum(row.p is not None for row in self.rows)
 
-    def holm_note(self) -> str:
-        return (
-            f"p-values are Holm-adjusted over {self.comparisons} "
-            f"comparison{'' if self.comparisons == 1 else 's'} (Holm 1979); a "
-            f"verdict calls a difference only when its adjusted p < {self.alpha:g}. Intervals "
-            f"are {self.confidence:.0%} intervals of each row on its own (not adjusted). "
-            "Issues compare the outcomes of deals; utilities compare all replicates."
+
+class _Pair:
+    """The reference and one other batch, how they pair, and what every row of theirs
+    shares: the method, the thresholds, the bootstrap's resamples and random stream."""
+
+    def __init__(
+        self,
+        ref: BatchStats,
+        other: BatchStats,
+        pairs: Pairing,
+        thresholds: Thresholds,
+        rng: np.random.Generator,
+        resamples: int,
+    ):
+        self.ref, self.other, self.pairs, self.thresholds = ref, other, pairs, thresholds
+        self.method: Method = "paired" if pairs.paired else "independent"
+        self.rng, self.resamples = rng, resamples
+
+    def row(self, **fields) -> Row:
+        return Row(batch=self.other.label, reference=self.ref.label, method=self.method, **fields)
+
+    def bootstrap(
+        self, a: np.ndarray, b: np.ndarray, *, paired: bool, centre: str = "median"
+    ) -> tuple[float, tuple[float, float]]:
+        return bootstrap_difference(
+            a,
+            b,
+            paired=paired,
+            centre=centre,
+            rng=self.rng,
+            resamples=self.resamples,
+            confidence=CONFIDENCE,
         )
 
+    def numeric(self, topic: str, subject: str, unit: str, a, b, threshold: float, **detail) -> Row:
+        """A row of numbers; ``a`` and ``b`` are aligned by replicate when paired."""
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        paired = self.pairs.paired
+        if paired and np.array_equal(a, b):  # every replicate alike in both: nothing to test
+            statistic, p, test = None, None, "—"
+            detail = {**detail, "identical": True}
+        elif np.ptp(np.concatenate([a, b])) == 0:  # one value throughout: nothing to test
+            statistic, p, test = None, None, "—"
+        elif paired:
+            statistic, p, test = None, signed_rank_test(b - a), "Wilcoxon signed-rank"
+        else:
+            (statistic, p), test = ks_test(a, b), "KS"
+        estimate, interval = self.bootstrap(a, b, paired=paired)
+        centre = np.mean if paired else np.median
+        return self.row(
+            topic=topic,
+            subject=subject,
+            measure="mean paired difference" if paired else "difference in medians",
+            unit=unit,
+            estimate=estimate,
+            interval=interval,
+            test=test,
+            statistic=statistic,
+            p=p,
+            threshold=threshold,
+            distance=wasserstein(a, b),
+            detail={"reference_value": float(centre(a)), "value": float(centre(b)), **detail},
+        )
 
-# --- loading --------------------------------------------------------------------------------
-
-
-def _is_results(folder: Path) -> bool:
-    return (folder / "manifest.json").is_file()
-
-
-def results_folders(paths: Sequence[str | Path]) -> list[Path]:
-    """The results folders named by ``paths``: a results folder stands for itself; a folder
-    of results folders (an experiment's output) for each results folder in it, by name."""
-    out: list[Path] = []
-    for path in map(Path, paths):
-        if not path.exists():
-            raise UserError(f"{path}: no such folder")
-        if not path.is_dir():
-            raise UserError(f"{path}: not a folder (a results folder holds manifest.json)")
-        if _is_results(path):
-            out.append(path)
-            continue
-        inner = sorted(p for p in path.iterdir() if p.is_dir() and _is_results(p))
-        if not inner:
-            raise UserError(
-                f"{path}: not a negsim results folder (no manifest.json) and holds none"
+    def proportion(self, topic: str, subject: str, a: np.ndarray, b: np.ndarray) -> Row:
+        """A row of a true/false quantity (the deal, a yes/no outcome); ``a`` and ``b``
+        aligned by replicate when paired."""
+        a, b = np.asarray(a, dtype=bool), np.asarray(b, dtype=bool)
+        if self.pairs.paired and np.array_equal(a, b):  # every replicate alike: no test
+            p, estimate, interval, test, detail = None, 0.0, (0.0, 0.0), "—", {"identical": True}
+        elif self.pairs.paired:
+            only_b, only_a, p = mcnemar_test(a, b)
+            estimate, interval = self.bootstrap(a, b, paired=True)
+            test, detail = "McNemar", {"only_batch": only_b, "only_reference": only_a}
+        else:
+            difference = proportion_difference(
+                int(a.sum()), len(a), int(b.sum()), len(b), CONFIDENCE
             )
-        out.extend(inner)
-    return out
+            estimate, interval = difference.estimate, difference.interval
+            p, test, detail = difference.p_value, difference.test, {}
+        return self.row(
+            topic=topic,
+            subject=subject,
+            measure="difference in share",
+            unit="proportion",
+            estimate=estimate,
+            interval=interval,
+            test=test,
+            statistic=None,
+            p=p,
+            threshold=self.thresholds.points,
+            detail={"reference_value": float(a.mean()), "value": float(b.mean()), **detail},
+        )
+
+    def time(self) -> Row:
+        """Time to deal. The estimate is the change in restricted mean time to deal within
+        the shorter window W: the mean of min(T, W), T the round of the deal (W for no deal),
+        the area under the survival curve up to W (Royston & Parmar 2013, BMC Med. Res.
+        Methodol. 13:152) — fully observed, since every replicate is watched to its window.
+        Paired: Wilcoxon on the replicates' differences; independent: the log-rank test of
+        the whole curves."""
+        ref, other = self.ref, self.other
+        window = float(min(ref.rounds, other.rounds))
+        a, b = np.minimum(ref.durations, window), np.minimum(other.durations, window)
+        if self.pairs.paired:
+            p, statistic, test = signed_rank_test(b - a), None, "Wilcoxon signed-rank"
+            sooner = float(np.mean(b - a)) < 0
+        else:
+            statistic, p, z = logrank_test(ref.durations, ref.deal, other.durations, other.deal)
+            test, sooner = "log-rank", z > 0
+        if np.ptp(np.concatenate([a, b])) == 0:
+            statistic, p, test = None, None, "—"
+        estimate, interval = self.bootstrap(a, b, paired=self.pairs.paired, centre="mean")
+        return self.row(
+            topic="time",
+            subject="time to deal",
+            measure="difference in restricted mean time to deal",
+            unit=ref.round_label,
+            estimate=estimate,
+            interval=interval,
+            test=test,
+            statistic=statistic,
+            p=p,
+            threshold=self.thresholds.rounds,
+            detail={"window": window, "sooner": sooner, **_widest_gap(ref, other)},
+        )
+
+    def options(self, key: str, options: tuple[str, ...]) -> Row:
+        """An option issue: the option whose share changes most, with the test of all the
+        shares. Paired: among replicates with a deal in both, the Stuart–Maxwell test and the
+        share of replicates that end on the same option; independent: a chi-square test."""
+        a_issue, b_issue = self.ref.issues[key], self.other.issues[key]
+        detail: dict = {}
+        if self.pairs.paired:
+            both = self.ref.sample & self.other.sample
+            units = Layout.of(self.ref.batch.scenario.issues).units[a_issue.issue]
+            a = _option_names(self.ref.batch.runs, key, units, both)
+            b = _option_names(self.other.batch.runs, key, units, both)
+            table = np.array([[np.sum((a == x) & (b == y)) for y in options] for x in options])
+            statistic, p = stuart_maxwell_test(table)
+            test = "Stuart–Maxwell"
+            detail = {"agreement": float(np.mean(a == b)), "pairs": len(a)}
+        else:
+            a, b = a_issue.samples, b_issue.samples
+            counts = np.array([[np.sum(x == o) for o in options] for x in (a, b)], dtype=int)
+            statistic, p, test = contingency_test(counts, rng=self.rng)
+        changes = np.array([np.mean(b == o) - np.mean(a == o) for o in options])
+        k = int(np.argmax(np.abs(changes)))
+        used = [o for o in options if np.any(a == o) or np.any(b == o)]
+        if len(used) == 1:  # one option in every deal of both: nothing to test
+            statistic, p, test = None, None, "—"
+            k = options.index(used[0])
+        if self.pairs.paired:
+            estimate, interval = self.bootstrap(a == options[k], b == options[k], paired=True)
+        else:
+            estimate = float(changes[k])
+            hits = [int(np.sum(x == options[k])) for x in (a, b)]
+            interval = newcombe_interval(hits[0], len(a), hits[1], len(b), CONFIDENCE)
+        return self.row(
+            topic="issue",
+            subject=key,
+            measure=f"share of {options[k]}",
+            unit="proportion",
+            estimate=estimate,
+            interval=interval,
+            test=test,
+            statistic=statistic,
+            p=p,
+            threshold=self.thresholds.points,
+            detail={
+                "option": options[k],
+                "reference_value": float(np.mean(a == options[k])),
+                "value": float(np.mean(b == options[k])),
+                "deals": not (self.ref.forecast or self.other.forecast),
+                **detail,
+            },
+        )
+
+    def issue(self, key: str) -> Row | str:
+        """The row of one issue (or one party's share of a shares issue), or why it is
+        skipped."""
+        ref, other = self.ref, self.other
+        problem = _issue_problem(key, ref, other)
+        if problem:
+            return problem
+        a, b = ref.issues[key], other.issues[key]
+        if self.pairs.paired:
+            both = ref.sample & other.sample
+            if both.sum() < MIN_PAIRS:
+                return (
+                    f"issue `{key}`: fewer than {MIN_PAIRS} replicates with a deal in both: skipped"
+                )
+        if a.is_options:
+            return self.options(key, a.options)
+        deals = not (ref.forecast or other.forecast)
+        if self.pairs.paired:
+            column = f"outcome.{key}"
+            values = [x.batch.runs[column].to_numpy(dtype=float)[both] for x in (ref, other)]
+            pairs = {"pairs": int(both.sum())}
+        else:
+            values, pairs = [a.samples, b.samples], {}
+        threshold = self.thresholds.scale * a.scale
+        return self.numeric("issue", key, a.unit, *values, threshold, deals=deals, **pairs)
+
+    def party(self, measure: str, pid: str) -> Row | str:
+        """The row of one party's payoff or utility (all replicates), or why it is skipped."""
+        mine = getattr(self.ref, measure)
+        theirs = getattr(self.other, measure)
+        topic = "payoff" if measure == "payoffs" else "utility"
+        for batch, found in ((self.ref, mine), (self.other, theirs)):
+            if pid not in found:
+                where = " (the reference)" if batch is self.ref else ""
+                return f"{topic} of `{pid}` is not in batch {batch.label}{where}: skipped"
+        return self.numeric(
+            topic, pid, "", mine[pid].samples, theirs[pid].samples, self.thresholds.payoff
+        )
+
+    def extra(self, column: str) -> Row | str:
+        """Another outcome the model writes: a true/false one as a proportion, a number
+        against 1% (the scale threshold) of the range it takes in the two batches, over the
+        replicates where it has a value (in both, when paired)."""
+        a, b = self.ref.extras[column], self.other.extras[column]
+        if a.dtype == bool and b.dtype == bool:
+            return self.proportion("outcome", column, a, b)
+        a, b = a.astype(float), b.astype(float)
+        if self.pairs.paired:
+            present = ~(np.isnan(a) | np.isnan(b))
+            a, b = a[present], b[present]
+        else:
+            a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+        if len(a) < MIN_PAIRS or len(b) < MIN_PAIRS:
+            return f"outcome `{column}`: too few values to compare: skipped"
+        spread = float(np.ptp(np.concatenate([a, b])))
+        return self.numeric("outcome", column, "", a, b, self.thresholds.scale * spread)
 
 
-def _labels(folders: Sequence[Path]) -> list[str]:
-    labels = [f.name for f in folders]
-    if len(set(labels)) < len(labels):
-        labels = ["/".join(f.parts[-2:]) for f in folders]
-    if len(set(labels)) < len(labels):
-        labels = [f"{label} #{i + 1}" for i, label in enumerate(labels)]
-    return labels
+def _widest_gap(a: BatchStats, b: BatchStats) -> dict[str, float]:
+    """The round at which the two curves' shares with a deal differ most, and those shares."""
+    times = np.union1d(a.survival.times, b.survival.times)
+    settled_a = 1 - np.array([a.survival.at(t) for t in times])
+    settled_b = 1 - np.array([b.survival.at(t) for t in times])
+    k = int(np.argmax(np.abs(settled_b - settled_a)))
+    return {"at": float(times[k]), "settled_reference": settled_a[k], "settled": settled_b[k]}
 
 
-def load_batch(
-    folder: str | Path, label: str | None = None
-) -> tuple[BatchInfo, Scenario, pd.DataFrame]:
-    """A complete results folder as (provenance, the resolved scenario, the ``runs`` rows);
-    anything else is a one-line :class:`~sim.errors.UserError`."""
-    from sim.batch.store import load_results, runs_columns
-    from sim.scenario.loader import load_scenario
-
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise UserError(f"{folder}: no such folder")
-    info = batch_info(folder, label)
-    if not (folder / "runs.parquet").is_file():
-        load_results(folder)  # the store's own one line: incomplete, or runs.parquet missing
-        raise UserError(f"{folder}: runs.parquet is missing")
-    names = runs_columns(folder)
-    for column in ("deal", "round"):
-        if column not in names:
-            raise UserError(f"{folder}: runs.parquet has no `{column}` column")
-    wanted = ("deal", "round", "outcome.", "outcome_label.", "utility.")
-    runs = load_results(folder, columns=[n for n in names if n.startswith(wanted)])
-    if not (folder / "scenario.yaml").is_file():
-        raise UserError(f"{folder}: scenario.yaml is missing; not a complete results folder")
-    scenario = load_scenario(folder / "scenario.yaml")
-    return info, scenario, runs
-
-
-# --- one batch ------------------------------------------------------------------------------
-
-
-def _quantiles(values: np.ndarray) -> tuple[float, float, float]:
-    q10, median, q90 = np.quantile(values, [0.1, 0.5, 0.9])
-    return float(median), float(q10), float(q90)
-
-
-def _issue_samples(
-    units: IssueUnits, runs: pd.DataFrame, deal: np.ndarray, column: str | None = None
-) -> np.ndarray | None:
-    column = column or f"outcome.{units.id}"
-    if units.is_options:
-        label = f"outcome_label.{units.id}"
-        if label in runs.columns:
-            return runs.loc[deal, label].astype(str).to_numpy(dtype=object)
-        if column in runs.columns:
-            return units.labels(units.to_internal(runs.loc[deal, column].to_numpy(float)))
-        return None
-    if column not in runs.columns:
-        return None
-    return runs.loc[deal, column].to_numpy(dtype=float)
-
-
-def batch_stats(info: BatchInfo, scenario: Scenario, runs: pd.DataFrame) -> BatchStats:
-    """One batch on its own: deal probability, time to deal, outcomes among deals, utilities."""
-    n = len(runs)
-    forecast = bool(runs["deal"].isna().all())  # a forecasting protocol: no deals
-    deal = runs["deal"].fillna(False).to_numpy(dtype=bool)
-    deals = int(deal.sum())
-    sample = np.ones(n, dtype=bool) if forecast else deal
-    issues = {}
-    for iid, units in issue_units(scenario.issues).items():
-        title = scenario.issues[iid].title
-        if getattr(units, "is_shares", False):
-            for pid in units.shares:
-                samples = _issue_samples(units, runs, sample, f"outcome.{iid}.{pid}")
-                if samples is not None:
-                    issues[f"{iid}.{pid}"] = IssueDistribution(
-                        f"{iid}.{pid}",
-                        title,
-                        f"of {units.width:g}",
-                        (),
-                        len(samples),
-                        samples=samples,
-                    )
-            continue
-        samples = _issue_samples(units, runs, sample)
-        if samples is not None:
-            issues[iid] = IssueDistribution(
-                iid, title, units.unit, units.options, len(samples), samples=samples
-            )
-    for distribution in issues.values():
-        values, count = distribution.samples, distribution.count
-        if distribution.is_options:
-            distribution.shares = {
-                o: float(np.sum(values == o) / count) if count else 0.0
-                for o in distribution.options
-            }
-        elif count:
-            distribution.median, distribution.q10, distribution.q90 = _quantiles(values)
-    utilities = {}
-    for pid in scenario.parties:
-        column = f"utility.{pid}"
-        if column in runs.columns:
-            values = runs[column].to_numpy(dtype=float)
-            utilities[pid] = UtilityDistribution(pid, *_quantiles(values), samples=values)
-    stats = BatchStats(
-        info=info,
-        protocol=str(getattr(scenario.protocol, "kind", "mediated")),
-        rounds=scenario.rounds,
-        round_label=scenario.round_label,
-        runs=n,
-        deals=deals,
-        deal_probability=None,
-        interval=None,
-        survival=None,
-        median_round=None,
-        median_deal_round=None,
-        issues=issues,
-        utilities=utilities,
-    )
-    if not forecast:
-        rounds = runs["round"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        durations = np.where(deal, rounds, float(scenario.rounds))
-        stats.survival = kaplan_meier(durations, deal, CONFIDENCE)
-        stats.deal_probability = deals / n if n else 0.0
-        stats.interval = wilson_interval(deals, n, CONFIDENCE)
-        stats.median_round = stats.survival.median
-        stats.median_deal_round = float(np.median(rounds[deal])) if deals else None
-        stats.durations, stats.observed = durations, deal
-    return stats
-
-
-# --- formatting -----------------------------------------------------------------------------
-
-
-def _decimals(half_width: float) -> int:
-    """Decimals that show an estimate to the precision its interval supports."""
-    if not np.isfinite(half_width) or half_width <= 0:
-        return 2
-    return int(np.clip(-np.floor(np.log10(half_width / 2)), 0, 6))
-
-
-def _points(estimate: float, interval: tuple[float, float]) -> str:
-    """A difference of proportions in percentage points: ``+12 points [8, 16]``."""
-    e, lo, hi = 100 * estimate, 100 * interval[0], 100 * interval[1]
-    d = _decimals((hi - lo) / 2)
-    e = round(e, d) + 0.0  # no "-0"
-    word = "point" if abs(round(e, d)) == 1 else "points"
-    return f"{e:+.{d}f} {word} [{lo:.{d}f}, {hi:.{d}f}]"
-
-
-def _amount(estimate: float, interval: tuple[float, float], unit: str = "") -> str:
-    """A difference in native units: ``+0.6 % of Ukraine [0.3, 0.9]``."""
-    lo, hi = interval
-    d = _decimals((hi - lo) / 2)
-    estimate = round(estimate, d) + 0.0  # no "-0"
-    return f"{estimate:+,.{d}f}{' ' + unit if unit else ''} [{lo:,.{d}f}, {hi:,.{d}f}]"
-
-
-def _p(p: float | None) -> str:
-    if p is None or not np.isfinite(p):
-        return "—"
-    if p < 1e-4:
-        return "<0.0001"
-    return f"{p:.2g}" if p < 0.1 else f"{p:.2f}"
-
-
-def _round(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}"
-
-
-def _share(value: float) -> str:
-    return f"{100 * value:.0f}%"
-
-
-# --- comparing two batches ------------------------------------------------------------------
-
-
-def _numeric_row(
-    ref: BatchStats,
-    other: BatchStats,
-    topic: str,
-    subject: str,
-    unit: str,
-    a: np.ndarray,
-    b: np.ndarray,
-    rng: np.random.Generator,
-) -> Row:
-    if len(np.unique(np.concatenate([a, b]))) == 1:  # one value throughout: nothing to test
-        statistic, p, test = None, None, "—"
-    else:
-        (statistic, p), test = ks_test(a, b), "KS"
-    estimate, interval = bootstrap_median_difference(
-        a, b, rng=rng, resamples=RESAMPLES, confidence=CONFIDENCE
-    )
-    return Row(
-        batch=other.label,
-        reference=ref.label,
-        topic=topic,
-        subject=subject,
-        measure="difference in median",
-        unit=unit,
-        estimate=estimate,
-        interval=interval,
-        test=test,
-        statistic=statistic,
-        p=p,
-        distance=wasserstein(a, b),
-        detail={
-            "median_reference": float(np.median(a)),
-            "median": float(np.median(b)),
-            "deals": topic == "issue" and not (ref.forecast or other.forecast),
-        },
-    )
-
-
-def _options_row(
-    ref: BatchStats, other: BatchStats, issue: str, options: tuple[str, ...], rng
-) -> Row:
-    a, b = ref.issues[issue], other.issues[issue]
-    counts = np.array([[int(np.sum(x.samples == o)) for o in options] for x in (a, b)], dtype=int)
-    changes = counts[1] / b.count - counts[0] / a.count
-    k = int(np.argmax(np.abs(changes)))
-    used = np.flatnonzero(counts.sum(axis=0))
-    if len(used) == 1:  # one option in every deal of both: nothing to test
-        statistic, p, test = None, None, "—"
-        k = int(used[0])
-    else:
-        statistic, p, test = contingency_test(counts, rng=rng)
-    return Row(
-        batch=other.label,
-        reference=ref.label,
-        topic="issue",
-        subject=issue,
-        measure=f"share of {options[k]}",
-        unit="proportion",
-        estimate=float(changes[k]),
-        interval=newcombe_interval(
-            int(counts[0, k]), a.count, int(counts[1, k]), b.count, CONFIDENCE
-        ),
-        test=test,
-        statistic=statistic,
-        p=p,
-        detail={
-            "option": options[k],
-            "share_reference": float(counts[0, k] / a.count),
-            "share": float(counts[1, k] / b.count),
-        },
-    )
-
-
-def _issue_problem(iid: str, ref: BatchStats, other: BatchStats) -> str | None:
-    """Why issue ``iid`` cannot be compared between the two batches, or None."""
-    a, b = ref.issues.get(iid), other.issues.get(iid)
+def _issue_problem(key: str, ref: BatchStats, other: BatchStats) -> str | None:
+    """Why issue ``key`` cannot be compared between the two batches, or None."""
+    a, b = ref.issues.get(key), other.issues.get(key)
     if a is None:
-        return f"issue `{iid}` is not in batch {ref.label} (the reference): skipped"
+        return f"issue `{key}` is not in batch {ref.label} (the reference): skipped"
     if b is None:
-        return f"issue `{iid}` is not in batch {other.label}: skipped"
+        return f"issue `{key}` is not in batch {other.label}: skipped"
     if a.is_options != b.is_options:
         kinds = ["has options" if x.is_options else "is a scale" for x in (a, b)]
         return (
-            f"issue `{iid}` {kinds[0]} in batch {ref.label} but {kinds[1]} in batch "
+            f"issue `{key}` {kinds[0]} in batch {ref.label} but {kinds[1]} in batch "
             f"{other.label}: skipped"
         )
     if a.is_options and set(a.options) != set(b.options):
         return (
-            f"issue `{iid}` has options {', '.join(a.options)} in batch {ref.label} but "
+            f"issue `{key}` has options {', '.join(a.options)} in batch {ref.label} but "
             f"{', '.join(b.options)} in batch {other.label}: skipped"
         )
     if not a.is_options and a.unit != b.unit:
         return (
-            f"issue `{iid}` is in '{a.unit}' in batch {ref.label} but '{b.unit}' in batch "
+            f"issue `{key}` is in '{a.unit}' in batch {ref.label} but '{b.unit}' in batch "
             f"{other.label}: skipped"
         )
     for x, d in ((ref, a), (other, b)):
         if d.count == 0:
-            return f"issue `{iid}`: batch {x.label} has no deals to compare: skipped"
+            return f"issue `{key}`: batch {x.label} has no deals to compare: skipped"
     return None
 
 
-def _compare_pair(
-    ref: BatchStats, other: BatchStats, rng: np.random.Generator
-) -> tuple[list[Row], list[str], list[str]]:
+def _compare_pair(pair: _Pair) -> tuple[list[Row], list[str]]:
+    """Every row of one batch against the reference, and the lines of the rows skipped."""
+    ref, other = pair.ref, pair.other
     rows: list[Row] = []
     skipped: list[str] = []
-    notes: list[str] = []
-    shared_issues = set(ref.issues) & set(other.issues)
-    shared_parties = set(ref.utilities) & set(other.utilities)
-    if not shared_issues and not shared_parties:
-        return (
-            [],
-            [
-                f"batch {other.label} shares no issue and no party with batch {ref.label}: "
-                "not compared"
-            ],
-            [],
-        )
-    if (
-        ref.info.sha256
-        and ref.info.sha256 == other.info.sha256
-        and ref.info.seed == other.info.seed
-    ):
-        notes.append(
-            f"batches {other.label} and {ref.label} ran the same scenario with the same seed: "
-            "their replicates are the same draws, so the tests (which assume independent "
-            "batches) say nothing; use another seed"
-        )
 
+    def add(result: Row | str) -> None:
+        (rows if isinstance(result, Row) else skipped).append(result)
+
+    if not set(ref.issues) & set(other.issues) and not set(ref.payoffs) & set(other.payoffs):
+        return [], [
+            f"batch {other.label} shares no issue and no party with batch {ref.label}: not compared"
+        ]
     forecasting = [x for x in (ref, other) if x.forecast]
     if forecasting:
         x = forecasting[0]
@@ -522,148 +663,47 @@ def _compare_pair(
             f"deal probability and time to deal: batch {x.label} forecasts (protocol "
             f"{x.protocol}) rather than bargains: skipped"
         )
-        _compare_outcomes(ref, other, rng, rows, skipped)
-        return rows, skipped, notes
-
-    difference = proportion_difference(ref.deals, ref.runs, other.deals, other.runs, CONFIDENCE)
-    rows.append(
-        Row(
-            batch=other.label,
-            reference=ref.label,
-            topic="deal",
-            subject="deal probability",
-            measure="difference in deal probability",
-            unit="proportion",
-            estimate=difference.estimate,
-            interval=difference.interval,
-            test=difference.test,
-            statistic=None,
-            p=difference.p_value,
-            detail={"reference": ref.deal_probability, "value": other.deal_probability},
-        )
-    )
-
-    if ref.round_label != other.round_label:
-        skipped.append(
-            f"time to deal: rounds are {ref.round_label}s in batch {ref.label} but "
-            f"{other.round_label}s in batch {other.label}: skipped"
-        )
     else:
-        statistic, p, excess = logrank_test(
-            ref.durations, ref.observed, other.durations, other.observed
-        )
-        estimate = (
-            other.median_round - ref.median_round
-            if other.median_round is not None and ref.median_round is not None
-            else None
-        )
-        rows.append(
-            Row(
-                batch=other.label,
-                reference=ref.label,
-                topic="time",
-                subject="time to deal",
-                measure="difference in median time to deal",
-                unit=ref.round_label,
-                estimate=estimate,
-                interval=None,
-                test="log-rank",
-                statistic=statistic,
-                p=p,
-                detail={"excess_deals": excess, **_widest_gap(ref.survival, other.survival)},
+        add(pair.proportion("deal", "deal probability", ref.deal, other.deal))
+        if ref.round_label != other.round_label:
+            skipped.append(
+                f"time to deal: rounds are {ref.round_label}s in batch {ref.label} but "
+                f"{other.round_label}s in batch {other.label}: skipped"
             )
-        )
-    _compare_outcomes(ref, other, rng, rows, skipped)
-    return rows, skipped, notes
-
-
-def _widest_gap(a: SurvivalCurve, b: SurvivalCurve) -> dict[str, float]:
-    """The round at which the two curves' shares with a deal differ most, and those shares."""
-    times = np.union1d(a.times, b.times)
-    settled_a = 1 - np.array([a.at(t) for t in times])
-    settled_b = 1 - np.array([b.at(t) for t in times])
-    k = int(np.argmax(np.abs(settled_b - settled_a)))
-    return {"at": float(times[k]), "settled_reference": settled_a[k], "settled": settled_b[k]}
-
-
-def _compare_outcomes(
-    ref: BatchStats,
-    other: BatchStats,
-    rng: np.random.Generator,
-    rows: list[Row],
-    skipped: list[str],
-) -> None:
-    """The rows of each issue and each party's utility (appended to ``rows``)."""
-    for iid in [*ref.issues, *(i for i in other.issues if i not in ref.issues)]:
-        problem = _issue_problem(iid, ref, other)
-        if problem:
-            skipped.append(problem)
-            continue
-        a, b = ref.issues[iid], other.issues[iid]
-        if a.is_options:
-            rows.append(_options_row(ref, other, iid, a.options, rng))
         else:
-            rows.append(_numeric_row(ref, other, "issue", iid, a.unit, a.samples, b.samples, rng))
-
-    for pid in [*ref.utilities, *(p for p in other.utilities if p not in ref.utilities)]:
-        if pid not in ref.utilities:
-            skipped.append(f"party `{pid}` is not in batch {ref.label} (the reference): skipped")
-            continue
-        if pid not in other.utilities:
-            skipped.append(f"party `{pid}` is not in batch {other.label}: skipped")
-            continue
-        rows.append(
-            _numeric_row(
-                ref,
-                other,
-                "utility",
-                pid,
-                "",
-                ref.utilities[pid].samples,
-                other.utilities[pid].samples,
-                rng,
-            )
-        )
+            add(pair.time())
+    for key in [*ref.issues, *(i for i in other.issues if i not in ref.issues)]:
+        add(pair.issue(key))
+    for measure in ("payoffs", "utilities"):
+        mine, theirs = getattr(ref, measure), getattr(other, measure)
+        for pid in [*mine, *(p for p in theirs if p not in mine)]:
+            add(pair.party(measure, pid))
+    for column in [c for c in ref.extras if c in other.extras]:
+        add(pair.extra(column))
+    return rows, skipped
 
 
-def _verdict(row: Row, ref: BatchStats) -> str:
-    significant = row.significant
-    if row.topic == "deal":
-        amount = _points(row.estimate, row.interval)
-        if not significant:
-            return f"no significant difference: {amount}"
-        return f"deal {'more' if row.estimate > 0 else 'less'} likely: {amount}"
-    if row.topic == "time":
-        if not significant:
-            return "no significant difference in time to deal"
-        word = "sooner" if row.detail.get("excess_deals", 0) > 0 else "later"
-        d = row.detail
-        return (
-            f"deal {word}: by {ref.round_label} {d['at']:g}, {_share(d['settled_reference'])} → "
-            f"{_share(d['settled'])} have a deal"
-        )
+def _finding(row: Row) -> Finding:
     if row.p is None:
-        value = row.detail.get("option") or f"{row.detail.get('median', 0):,.4g} {row.unit}"
-        return f"the same in both: {value.strip()} throughout"
-    if row.topic == "issue" and row.unit == "proportion":
-        option = row.detail["option"]
-        change = (
-            f"{option} {_share(row.detail['share_reference'])} → {_share(row.detail['share'])}, "
-            f"{_points(row.estimate, row.interval)}"
-        )
-        if not significant:
-            return f"no significant difference (largest change: {change})"
-        return f"option shares differ: {change}"
-    amount = "median " + _amount(row.estimate, row.interval, row.unit)
-    excludes_zero = row.interval[0] > 0 or row.interval[1] < 0
-    if not significant:
-        return f"no significant difference: {amount}"
-    if not excludes_zero:
-        return f"distributions differ, median about the same: {amount}"
-    if row.topic == "utility":
-        return f"{'better' if row.estimate > 0 else 'worse'} for {row.subject}: {amount}"
-    where = " among deals" if row.detail.get("deals") else ""
-    return f"{'higher' if row.estimate > 0 else 'lower'}{where}: {amount}"
+        return "same"
+    if not row.significant:
+        return "not significant"
+    if not row.practical:
+        return "below threshold"
+    if row.interval is not None and row.interval[0] <= 0 <= row.interval[1]:
+        return "shape differs"  # the distributions differ, their centres hardly
+    return "differs"
+
+
+def _same_batch(a: BatchStats, b: BatchStats) -> bool:
+    """One batch twice: the same folder, or the same scenario (sha256), seed and N."""
+    if Path(a.info.folder).resolve() == Path(b.info.folder).resolve():
+        return True
+    return bool(a.info.sha256) and (a.info.sha256, a.info.seed, a.runs) == (
+        b.info.sha256,
+        b.info.seed,
+        b.runs,
+    )
 
 
 def compare(
@@ -671,280 +711,43 @@ def compare(
     *,
     labels: Sequence[str] | None = None,
     seed: int = 0,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    resamples: int = RESAMPLES,
 ) -> Comparison:
     """Compare results folders (or experiment outputs holding them): each batch on its own,
-    and each batch against the first. ``seed`` seeds the bootstrap and Monte Carlo tests, so
-    the same folders always give the same numbers. Raises :class:`~sim.errors.UserError` for
-    a folder that is not a complete results folder, for fewer than two batches, and when no
-    row is comparable."""
+    and each batch against the first, paired where the batches share their draws.
+    ``thresholds`` are the practical effects a finding needs; ``seed`` seeds the bootstrap
+    and Monte Carlo tests, so the same folders always give the same numbers. Raises a
+    one-line :class:`~sim.errors.UserError` for a folder that is not a complete results
+    folder, for fewer than two batches, for one batch given twice, and when no row is
+    comparable."""
     paths = results_folders(folders)
     if len(paths) < 2:
         raise UserError("compare needs at least two results folders")
     if labels is not None and len(labels) != len(paths):
         raise UserError(f"{len(labels)} labels for {len(paths)} results folders")
-    names = list(labels) if labels is not None else _labels(paths)
-    batches = [
-        batch_stats(*load_batch(path, name)) for path, name in zip(paths, names, strict=True)
-    ]
+    names = list(labels) if labels is not None else labels_for(paths)
+    batches = [batch_stats(load_batch(path, name)) for path, name in zip(paths, names, strict=True)]
+    ref = batches[0]
+    for other in batches[1:]:
+        if _same_batch(ref, other):
+            raise UserError(
+                f"batches {other.label} and {ref.label} are one batch (the same scenario, "
+                f"seed {ref.info.seed} and N {ref.runs:,}): comparing them compares nothing"
+            )
     rng = np.random.default_rng(seed)
     rows: list[Row] = []
     skipped: list[str] = []
-    notes: list[str] = []
+    pairings = {}
     for other in batches[1:]:
-        more_rows, more_skipped, more_notes = _compare_pair(batches[0], other, rng)
+        pairings[other.label] = pairing(ref, other)
+        pair = _Pair(ref, other, pairings[other.label], thresholds, rng, resamples)
+        more_rows, more_skipped = _compare_pair(pair)
         rows.extend(more_rows)
         skipped.extend(more_skipped)
-        notes.extend(more_notes)
     if not rows:
-        raise UserError([*skipped, "nothing comparable remains: no comparison made"])
+        raise UserError(f"nothing comparable remains: {'; '.join(skipped)}")
     for row, adjusted in zip(rows, holm([row.p for row in rows]), strict=True):
         row.p_adjusted = None if np.isnan(adjusted) else float(adjusted)
-        row.verdict = _verdict(row, batches[0])
-    return Comparison(batches, rows, skipped, notes)
-
-
-# --- tables: the same strings for the terminal and the report -------------------------------
-
-
-def _row_name(row: Row) -> str:
-    if row.topic == "issue":
-        return f"issue {row.subject}" + (" (deals)" if row.detail.get("deals", True) else "")
-    if row.topic == "utility":
-        return f"utility of {row.subject}"
-    return row.subject
-
-
-def comparison_tables(comparison: Comparison) -> dict[str, list[Table]]:
-    """The comparison as tables of strings, by part: ``batches``, ``outcomes``,
-    ``utilities`` and ``differences`` (one table per batch compared with the first)."""
-    batches = comparison.batches
-    ref = comparison.reference
-    label = ref.round_label
-    overview = Table(
-        columns=[
-            "batch",
-            "scenario",
-            "seed",
-            "N",
-            f"deal probability [{comparison.confidence:.0%}]",
-            f"median {label} of a deal",
-            f"half have a deal by {label}",
-        ],
-        rows=[
-            [
-                b.label,
-                b.info.scenario,
-                "—" if b.info.seed is None else str(b.info.seed),
-                f"{b.runs:,}",
-                f"forecast ({b.protocol})"
-                if b.forecast
-                else f"{b.deal_probability:.1%} [{b.interval[0]:.1%}, {b.interval[1]:.1%}]",
-                _round(b.median_deal_round),
-                _round(b.median_round),
-            ]
-            for b in batches
-        ],
-        title="Deal probability and time to deal",
-        note=(
-            f'Wilson {comparison.confidence:.0%} intervals. "Half have a deal by" is the '
-            f"Kaplan–Meier median: no deal by the last {label} counts as censored; — when fewer "
-            "than half reach a deal."
-        ),
-        align=["left", "left", "right", "right", "right", "right", "right"],
-    )
-    issue_ids: list[str] = []
-    for b in batches:
-        issue_ids.extend(i for i in b.issues if i not in issue_ids)
-    outcome_rows = []
-    for iid in issue_ids:
-        first = next(b.issues[iid] for b in batches if iid in b.issues)
-        cells = [iid, "option shares" if first.is_options else first.unit]
-        for b in batches:
-            d = b.issues.get(iid)
-            if d is None:
-                cells.append("not in batch")
-            elif d.count == 0:
-                cells.append("no deals")
-            elif d.is_options:
-                cells.append(", ".join(f"{o} {_share(s)}" for o, s in d.shares.items() if s > 0))
-            else:
-                cells.append(f"{d.median:,.4g} ({d.q10:,.4g}–{d.q90:,.4g})")
-        outcome_rows.append(cells)
-    outcomes = Table(
-        columns=["issue", "unit", *(b.label for b in batches)],
-        rows=outcome_rows,
-        title="Outcome among deals",
-        note="Median (10%–90%) of the outcome among deals"
-        + (
-            " (under a forecasting protocol: of its forecasts)"
-            if any(b.forecast for b in batches)
-            else ""
-        )
-        + ", in the issue's unit; option issues: each option's share.",
-        align=["left", "left", *["right"] * len(batches)],
-    )
-    party_ids: list[str] = []
-    for b in batches:
-        party_ids.extend(p for p in b.utilities if p not in party_ids)
-    utilities = Table(
-        columns=["party", *(b.label for b in batches)],
-        rows=[
-            [
-                pid,
-                *(
-                    f"{u.median:.2f} ({u.q10:.2f}–{u.q90:.2f})"
-                    if (u := b.utilities.get(pid)) is not None
-                    else "not in batch"
-                    for b in batches
-                ),
-            ]
-            for pid in party_ids
-        ],
-        title="Utility of the outcome per party",
-        note="Median (10%–90%) over all replicates, deal or not; 1 is the party's ideal.",
-    )
-    differences = []
-    for b in batches[1:]:
-        rows = [r for r in comparison.rows if r.batch == b.label]
-        if not rows:
-            continue
-        differences.append(
-            Table(
-                columns=["row", "test", "p", "Holm p", "Wasserstein", "verdict"],
-                rows=[
-                    [
-                        _row_name(r),
-                        r.test,
-                        _p(r.p),
-                        _p(r.p_adjusted),
-                        "—" if r.distance is None else f"{r.distance:,.3g}",
-                        r.verdict,
-                    ]
-                    for r in rows
-                ],
-                title=f"{b.label} compared with {ref.label}",
-                note=f"Differences are {b.label} − {ref.label}, with {comparison.confidence:.0%} "
-                "intervals; the Wasserstein distance is in the row's units.",
-                align=["left", "left", "right", "right", "right", "left"],
-            )
-        )
-    return {
-        "batches": [overview],
-        "outcomes": [outcomes],
-        "utilities": [utilities],
-        "differences": differences,
-    }
-
-
-def _rich(table: Table) -> RichTable:
-    out = RichTable(title=table.title, title_justify="left", title_style="bold")
-    for column, align in zip(table.columns, table.alignment(), strict=True):
-        out.add_column(Text(column), justify=align, overflow="fold")
-    for row in table.rows:
-        out.add_row(*(Text(cell) for cell in row))
-    return out
-
-
-def render_comparison(comparison: Comparison, console: Console) -> None:
-    """Print the comparison on the terminal as tables, with the skipped rows (one line each)
-    and the note on Holm's adjustment."""
-    ref = comparison.reference
-    console.print(
-        Text(
-            f"Comparing {len(comparison.batches)} batches with the first, {ref.label} "
-            f"({ref.info.scenario}, seed {ref.info.seed}, N {ref.runs:,})",
-            style="bold",
-        )
-    )
-    for line in comparison.skipped:
-        console.print(Text(line))
-    for line in comparison.notes:
-        console.print(Text("note: " + line))
-    tables = comparison_tables(comparison)
-    for part in ("batches", "outcomes", "utilities", "differences"):
-        for table in tables[part]:
-            console.print(_rich(table))
-            if table.note:
-                console.print(Text(table.note, style="dim"))
-    console.print(Text(comparison.holm_note()))
-
-
-def report_sections(comparison: Comparison) -> list[Section]:
-    """The comparison as report sections, with its figures (needs matplotlib)."""
-    from sim.analysis import plots
-
-    batches = comparison.batches
-    ref = comparison.reference
-    tables = comparison_tables(comparison)
-    bargaining = [b for b in batches if not b.forecast]
-    sections = [
-        Section(
-            "Deal probability and time to deal",
-            tables=tables["batches"],
-            figures=[
-                plots.deal_probability(
-                    [b.label for b in bargaining],
-                    [b.deal_probability for b in bargaining],
-                    [b.interval for b in bargaining],
-                ),
-                plots.survival(
-                    {b.label: b.survival for b in bargaining}, bargaining[0].round_label
-                ),
-            ]
-            if bargaining
-            else [],
-        )
-    ]
-    figures = []
-    issue_ids: list[str] = []
-    for b in batches:
-        issue_ids.extend(i for i in b.issues if i not in issue_ids)
-    for iid in issue_ids:
-        first = next(b.issues[iid] for b in batches if iid in b.issues)
-        same = {
-            b.label: b.issues[iid].samples
-            for b in batches
-            if iid in b.issues
-            and b.issues[iid].is_options == first.is_options
-            and (
-                set(b.issues[iid].options) == set(first.options)
-                if first.is_options
-                else b.issues[iid].unit == first.unit
-            )
-        }
-        if first.is_options:
-            figures.append(plots.outcome_distributions(iid, same, options=first.options))
-        else:
-            figures.append(plots.outcome_distributions(iid, same, unit=first.unit))
-    sections.append(Section("Outcome among deals", tables=tables["outcomes"], figures=figures))
-    party_ids: list[str] = []
-    for b in batches:
-        party_ids.extend(p for p in b.utilities if p not in party_ids)
-    sections.append(
-        Section(
-            "Utility of the outcome per party",
-            tables=tables["utilities"],
-            figures=[
-                plots.party_utilities(
-                    {
-                        pid: {
-                            b.label: b.utilities[pid].samples for b in batches if pid in b.utilities
-                        }
-                        for pid in party_ids
-                    }
-                )
-            ],
-        )
-    )
-    sections.append(
-        Section(
-            f"Differences from {ref.label}",
-            text=[
-                *comparison.skipped,
-                *(f"Note: {n}" for n in comparison.notes),
-                comparison.holm_note(),
-            ],
-            tables=tables["differences"],
-        )
-    )
-    return sections
+        row.finding = _finding(row)
+    return Comparison(batches, rows, pairings, skipped, thresholds)

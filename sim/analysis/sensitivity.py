@@ -1,18 +1,29 @@
-"""Which uncertain parameters drive each outcome (DESIGN.md §6).
+"""Which assumptions and events drive each outcome of a batch, or of a sweep (DESIGN.md §6).
 
-- **One batch** (a results folder): the partial rank correlation coefficient (PRCC) of every
-  drawn parameter (``param.*``) with every outcome: deal (0/1), the round of a deal (deals
-  only), each ``outcome.<issue>`` and each ``utility.<party>``. PRCC rank-transforms the
-  parameters and the outcome, removes from both the linear effect of every *other* parameter
-  by least squares, and correlates the residuals (Marino, Hogue, Ray & Kirschner 2008, J.
-  Theor. Biol. 254:178). It measures a monotone effect with the others held fixed; an effect
-  that rises and then falls can show as ~0. Intervals use Fisher's z with ``n − 3 − c``
-  (``c`` = the number of parameters held fixed) and the Bonett–Wright variance of a rank
-  correlation; p-values the t-test with ``n − 2 − c`` degrees of freedom.
+- **One batch** (a results folder): the drivers are every drawn parameter that varies
+  (``param.*``) and every event, fired or not (``event.*``); the outcomes are the deal (0/1),
+  the round of a deal (deals only), each party's payoff (``payoff.<party>``: deal and no deal
+  on one footing), each issue's outcome, each party's utility of the outcome, and any other
+  outcome the model writes. For each outcome:
+
+  - the partial rank correlation coefficient (PRCC) of each driver: PRCC rank-transforms the
+    drivers and the outcome, removes from both the linear effect of every *other* driver by
+    least squares, and correlates the residuals (Marino, Hogue, Ray & Kirschner 2008, J.
+    Theor. Biol. 254:178). It measures a monotone effect with the others held fixed; an
+    effect that rises and then falls can show as ~0. Intervals use Fisher's z with
+    ``n − 3 − c`` (``c`` = the drivers held fixed) and the Bonett–Wright variance of a rank
+    correlation; p-values the t-test with ``n − 2 − c`` degrees of freedom;
+  - the permutation importance of each driver in a random forest, which sees effects that
+    rise and fall and effects that act together (:mod:`sim.analysis.drivers`; needs
+    scikit-learn).
+
+  Besides: the deal rate when each event fired and when it did not, and the conditions
+  under which the target (a deal, by default) is likely, found by PRIM.
 - **A sweep** (``negsim sweep`` output) **of a Sobol design**: first-order and total Sobol
-  indices of deal probability and of the per-point means of every issue and utility, by
-  SALib's analyser on the design's own problem definition (``sweep.json``), with bootstrap
-  intervals. **A sweep of a Latin hypercube or a numeric grid**: PRCC across its points.
+  indices of deal probability and of the per-point means of every outcome, by SALib's
+  analyser on the design's own problem definition (``sweep.json``), with bootstrap intervals,
+  and a warning where those intervals are too wide to read, with the design size that would
+  narrow them. **A sweep of a Latin hypercube or a numeric grid**: PRCC across its points.
 """
 
 from __future__ import annotations
@@ -25,9 +36,28 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis.drivers import (
+    Discovered,
+    EventEffect,
+    Importance,
+    discover,
+    driver_matrix,
+    event_effects,
+    importances,
+    learner,
+    target_cases,
+)
+from sim.batch.families import OUTCOME, PAYOFF, UTILITY, describe, extra_outcomes
+from sim.batch.store import SCENARIO, load_results
 from sim.errors import UserError
+from sim.experiments.designs import salib
+from sim.experiments.sweep import is_sweep, load_summary, read_sweep
+from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Scenario
 
-PARAM = "param."
+DEAL = "deal"  # what scenario discovery looks for unless told otherwise
+WIDE = 0.1
+"""A Sobol index whose 95% half-width exceeds this is too uncertain to rank by."""
 
 
 @dataclass
@@ -54,18 +84,23 @@ class SobolIndex:
 
 @dataclass
 class OutcomeSensitivity:
-    """The effects on one outcome, ranked by size (largest |PRCC| or total index first)."""
+    """The drivers of one outcome, ranked (by importance where it was computed, else by
+    |PRCC| or the total Sobol index); ``explained`` is the forest's held-out R²."""
 
     outcome: str
     title: str
     n: int
     effects: list[Effect] = field(default_factory=list)
     indices: list[SobolIndex] = field(default_factory=list)
+    importance: list[Importance] = field(default_factory=list)
+    explained: float | None = None
 
 
 @dataclass
 class Sensitivity:
-    """A sensitivity analysis: ``method`` is ``prcc`` or ``sobol``."""
+    """A sensitivity analysis: ``method`` is ``prcc`` (a batch, or a sweep's points) or
+    ``sobol``; a batch's also has its ``events`` and what was ``discovered``. ``warnings``
+    say where the numbers should not be trusted as they stand."""
 
     method: str
     source: str
@@ -75,6 +110,9 @@ class Sensitivity:
     notes: list[str] = field(default_factory=list)
     confidence: float = 0.95
     unit: str = "replicates"  # what n counts: replicates, or the points of a sweep
+    events: list[EventEffect] = field(default_factory=list)
+    discovered: Discovered | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 # -- PRCC ----------------------------------------------------------------------------------
@@ -150,122 +188,124 @@ def _ranked(effects: list[Effect]) -> list[Effect]:
 # -- one batch -----------------------------------------------------------------------------
 
 
-def _option_orders(scenario) -> dict[str, tuple[str, ...]]:
-    if scenario is None:
-        return {}
-    return {iid: tuple(issue.options) for iid, issue in scenario.issues.items() if issue.options}
-
-
-def parameter_matrix(runs: pd.DataFrame, scenario=None) -> tuple[pd.DataFrame, list[str]]:
-    """The drawn parameters that vary, as numbers (one column each, ``param.`` dropped), and
-    notes on what was left out. Option draws become the option's place in its issue's order
-    (0, 1, ..) when ``scenario`` tells that order; otherwise they are left out."""
-    orders = _option_orders(scenario)
-    columns, notes = {}, []
-    for column in runs.columns:
-        if not column.startswith(PARAM):
-            continue
-        name = column.removeprefix(PARAM)
-        values = runs[column]
-        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-            names = set(values.dropna().astype(str))
-            segments = name.split(".")
-            order = next(
-                (orders[s] for s in reversed(segments) if s in orders and names <= set(orders[s])),
-                None,
-            )
-            if order is None:
-                notes.append(f"{name}: option draws with no known order, left out")
-                continue
-            values = values.map({o: float(i) for i, o in enumerate(order)})
-            notes.append(f"{name}: options coded by their order ({', '.join(order)} = 0, 1, ..)")
-        values = values.astype(float)
-        if values.isna().any():
-            notes.append(f"{name}: missing values, left out")
-            continue
-        if values.nunique() < 2:
-            continue
-        columns[name] = values.to_numpy()
-    return pd.DataFrame(columns, index=runs.index), notes
-
-
 def outcome_columns(runs: pd.DataFrame, round_label: str = "round") -> list[tuple[str, str]]:
-    """(column, title) of every outcome of a batch that sensitivity ranks."""
+    """(column, title) of every outcome of a batch that sensitivity explains: the deal, the
+    round of a deal, payoffs first among the parties' measures, then terms, utilities and
+    outcomes of no declared family."""
     found = [("deal", "deal: 1 or 0"), ("round", f"{round_label} of a deal, among deals")]
-    found += [(c, c) for c in runs.columns if c.startswith("outcome.")]
-    found += [(c, c) for c in runs.columns if c.startswith("utility.")]
+    for prefix in (PAYOFF, OUTCOME, UTILITY):
+        found += [(c, describe(c)) for c in runs.columns if c.startswith(prefix)]
+    found += [(c, c) for c in extra_outcomes(runs)]
     return [(c, t) for c, t in found if c in runs.columns]
 
 
 def batch_sensitivity(
-    runs: pd.DataFrame, scenario=None, *, source: str = "", confidence: float = 0.95
+    runs: pd.DataFrame,
+    scenario: Scenario | None = None,
+    *,
+    source: str = "",
+    confidence: float = 0.95,
+    target: str = DEAL,
+    seed: int = 0,
 ) -> Sensitivity:
-    """PRCC of every varying drawn parameter with every outcome of one batch."""
-    params, notes = parameter_matrix(runs, scenario)
-    if params.shape[1] == 0:
+    """The drivers of every outcome of one batch (PRCC, and permutation importance when
+    scikit-learn is there), the deal rate by event, and where ``target`` is likely (PRIM)."""
+    forecast = bool(runs["deal"].isna().all())
+    cases = None if forecast and target == DEAL else target_cases(runs, scenario, target)
+    drivers, notes = driver_matrix(runs, scenario)
+    if drivers.shape[1] == 0:
         raise UserError(
-            f"{source or 'the batch'}: no uncertain parameter varies in this batch; "
+            f"{source or 'the batch'}: no drawn parameter or event varies in this batch; "
             "write a distribution in the scenario (or sweep a value with negsim sweep)"
         )
     label = getattr(scenario, "round_label", None) or "round"
     deal = runs["deal"].fillna(False).astype(bool).to_numpy()
-    x_all = params.to_numpy()
+    x_all = drivers.to_numpy()
     k = x_all.shape[1]
-    found: dict[str, OutcomeSensitivity] = {}
     groups: dict[str, list[tuple[str, str, np.ndarray]]] = {"all": [], "deals": []}
     constant: list[str] = []
     for column, title in outcome_columns(runs, label):
         group = "deals" if column == "round" else "all"
         rows = deal if group == "deals" else slice(None)
         y = runs[column][rows].astype(float).to_numpy()
-        if column in ("deal", "round") and runs["deal"].isna().all():
+        if column in ("deal", "round") and forecast:
             if column == "deal":
                 notes.append("deal, round: none under this protocol (its outcome is a forecast)")
         elif np.isnan(y).any():
             notes.append(f"{column}: missing values, left out")
         elif len(y) - 3 - (k - 1) < 2:
-            notes.append(f"{column}: too few replicates ({len(y)}) for {k} parameters")
+            notes.append(f"{column}: too few replicates ({len(y)}) for {k} drivers")
         elif np.ptp(y) == 0:
             constant.append(column)
         else:
             groups[group].append((column, title, y))
     if constant:
         notes.append(f"the same in every replicate, nothing to explain: {', '.join(constant)}")
+    learn = learner() is not None
+    if not learn:
+        notes.append(
+            "permutation importance needs scikit-learn (pip install 'negsim[drivers]'): PRCC only"
+        )
+    found: dict[str, OutcomeSensitivity] = {}
     for group, items in groups.items():
         if not items:
             continue
         x = x_all[deal] if group == "deals" else x_all
         y = np.column_stack([item[2] for item in items])
         r, low, high, p = prcc(x, y, confidence)
+        learned = (
+            importances(
+                drivers[deal] if group == "deals" else drivers,
+                {column: values for column, _, values in items},
+                seed=seed,
+            )
+            if learn
+            else {}
+        )
         for i, (column, title, _) in enumerate(items):
             effects = [
                 Effect(name, r[j, i], low[j, i], high[j, i], p[j, i])
-                for j, name in enumerate(params.columns)
+                for j, name in enumerate(drivers.columns)
             ]
-            found[column] = OutcomeSensitivity(column, title, len(y), _ranked(effects))
+            explained, ranked = learned.get(column, (None, []))
+            found[column] = OutcomeSensitivity(
+                column, title, len(y), _ranked(effects), importance=ranked, explained=explained
+            )
     order = [column for column, _ in outcome_columns(runs, label)]
-    outcomes = [found[c] for c in order if c in found]
-    return Sensitivity("prcc", source, len(runs), list(params.columns), outcomes, notes, confidence)
+    discovered = None
+    if cases is not None and target == DEAL and cases.all() | ~cases.any():
+        notes.append(f"a deal in {'every' if cases.all() else 'no'} replicate: no box to find")
+    elif cases is not None:
+        discovered = discover(drivers, cases, target, scenario)
+    return Sensitivity(
+        "prcc",
+        source,
+        len(runs),
+        list(drivers.columns),
+        [found[c] for c in order if c in found],
+        notes,
+        confidence,
+        events=event_effects(runs, scenario, confidence) if scenario is not None else [],
+        discovered=discovered,
+    )
 
 
 # -- a sweep -------------------------------------------------------------------------------
 
 
 def _sweep_outcomes(summary: pd.DataFrame) -> list[tuple[str, str]]:
+    """(column, title) of the per-point outcomes of a sweep summary."""
     found = [("deal_probability", "deal probability")]
     for column in summary.columns:
         if column.startswith("mean."):
             key = column.removeprefix("mean.")
-            found.append(
-                (column, f"mean {key if key.startswith('utility.') else 'outcome.' + key}")
-            )
+            named = key if key.startswith((PAYOFF, UTILITY)) else OUTCOME + key
+            found.append((column, f"mean {describe(named)}"))
     return found
 
 
 def sweep_sensitivity(folder: str | Path, *, confidence: float = 0.95) -> Sensitivity:
     """Sobol indices of a Sobol sweep, or PRCC across the points of another numeric sweep."""
-    from sim.analysis.experiments import load_summary, read_sweep
-
     folder = Path(folder)
     info = read_sweep(folder)
     if info is None:
@@ -307,8 +347,6 @@ def sweep_sensitivity(folder: str | Path, *, confidence: float = 0.95) -> Sensit
 
 
 def _sobol(folder: Path, summary: pd.DataFrame, design: dict, confidence: float) -> Sensitivity:
-    from sim.analysis.experiments import salib
-
     _, analyze = salib()
     problem = design["problem"]
     expected = design["samples"] * (problem["num_vars"] + 2)
@@ -317,7 +355,7 @@ def _sobol(folder: Path, summary: pd.DataFrame, design: dict, confidence: float)
             f"{folder}: a Sobol design of {design['samples']} samples has {expected} points; "
             f"the summary has {len(summary)}"
         )
-    outcomes, notes = [], []
+    outcomes, notes, warnings = [], [], []
     for column, title in _sweep_outcomes(summary):
         y = summary[column].to_numpy(dtype=float)
         if np.isnan(y).any() or np.ptp(y) == 0:
@@ -343,6 +381,9 @@ def _sobol(folder: Path, summary: pd.DataFrame, design: dict, confidence: float)
         ]
         indices.sort(key=lambda s: -s.total if not math.isnan(s.total) else 0.0)
         outcomes.append(OutcomeSensitivity(column, title, len(y), indices=indices))
+        warning = sobol_warning(title, indices, design["samples"], problem["num_vars"])
+        if warning:
+            warnings.append(warning)
     notes.append(
         "indices of the per-point deal probability and means, each point "
         f"{int(summary['runs'].iloc[0]):,} replicates: Monte Carlo noise adds to the "
@@ -357,110 +398,51 @@ def _sobol(folder: Path, summary: pd.DataFrame, design: dict, confidence: float)
         notes,
         confidence,
         "points",
+        warnings=warnings,
+    )
+
+
+def sobol_warning(
+    title: str, indices: list[SobolIndex], samples: int, parameters: int
+) -> str | None:
+    """A warning when an outcome's Sobol intervals are too wide to read (a half-width above
+    :data:`WIDE`), with the sample size that would narrow them: the half-widths shrink as
+    1/√N (Saltelli et al. 2010, Comput. Phys. Commun. 181:259–270), so N·(h/WIDE)² samples,
+    rounded up to a power of 2 as Saltelli's scheme needs. Indices below 0 or above 1 are
+    named as what they are at that size: sampling noise."""
+    widest = max((max(s.first_conf, s.total_conf) for s in indices), default=0.0)
+    if not widest > WIDE:
+        return None
+    needed = 2 ** math.ceil(math.log2(samples * (widest / WIDE) ** 2))
+    odd = [f"{s.parameter} S1 {s.first:+.2f}" for s in indices if s.first < 0]
+    odd += [f"{s.parameter} ST {s.total:+.2f}" for s in indices if s.total > 1]
+    return (
+        f"Sobol indices of {title} are too uncertain to rank by: intervals up to "
+        f"±{widest:.2f} at {samples:,} samples"
+        + (f" (and outside 0–1, which only noise makes: {', '.join(odd)})" if odd else "")
+        + f"; about {needed:,} samples ({needed * (parameters + 2):,} points) would narrow "
+        f"them to about ±{WIDE:g}"
     )
 
 
 # -- entry point ---------------------------------------------------------------------------
 
 
-def analyze_folder(folder: str | Path, *, confidence: float = 0.95) -> Sensitivity:
-    """Sensitivity of a results folder (PRCC over its replicates) or of a sweep folder."""
-    from sim.analysis.experiments import is_sweep
-    from sim.batch.store import load_results
-    from sim.scenario.loader import load_scenario
-
+def analyze_folder(
+    folder: str | Path, *, confidence: float = 0.95, target: str = DEAL
+) -> Sensitivity:
+    """Sensitivity of a results folder (its replicates; ``target`` for scenario discovery) or
+    of a sweep folder (its points)."""
     folder = Path(folder)
     if is_sweep(folder):
         return sweep_sensitivity(folder, confidence=confidence)
     runs = load_results(folder)
     scenario = None
-    if (folder / "scenario.yaml").is_file():
+    if (folder / SCENARIO).is_file():
         try:
-            scenario = load_scenario(folder / "scenario.yaml")
+            scenario = load_scenario(folder / SCENARIO)
         except UserError:
             scenario = None
-    return batch_sensitivity(runs, scenario, source=str(folder), confidence=confidence)
-
-
-# -- report --------------------------------------------------------------------------------
-
-
-def write_sensitivity_report(result: Sensitivity, path: str | Path) -> list[Path]:
-    """An HTML page (and PNGs beside it): per outcome, the ranked table and a tornado chart
-    of every parameter with its interval. Returns the files written."""
-    from sim.analysis import plots
-    from sim.analysis.report import Section, Table, write_report
-    from sim.views.sensitivity import (
-        PRCC_COLUMNS,
-        SOBOL_COLUMNS,
-        headline,
-        prcc_rows,
-        sobol_rows,
+    return batch_sensitivity(
+        runs, scenario, source=str(folder), confidence=confidence, target=target
     )
-
-    sections = [
-        Section(
-            "What was measured",
-            text=[headline(result), *_method_text(result), *(f"Note: {n}" for n in result.notes)],
-        )
-    ]
-    for outcome in result.outcomes:
-        if result.method == "prcc":
-            table = Table(PRCC_COLUMNS, prcc_rows(outcome), align=_ALIGN[:5])
-            shown = [e for e in outcome.effects if not math.isnan(e.prcc)]
-            figure = plots.tornado(
-                [e.parameter for e in shown],
-                [e.prcc for e in shown],
-                [(e.low, e.high) for e in shown],
-                title=f"What drives {outcome.title}",
-                xlabel="partial rank correlation (95% interval)",
-            )
-        else:
-            table = Table(SOBOL_COLUMNS, sobol_rows(outcome), align=_ALIGN[:4])
-            figure = plots.tornado(
-                [s.parameter for s in outcome.indices],
-                [s.total for s in outcome.indices],
-                [(s.total - s.total_conf, s.total + s.total_conf) for s in outcome.indices],
-                title=f"What drives {outcome.title}",
-                xlabel="total Sobol index ST (95% interval)",
-            )
-        sections.append(
-            Section(
-                f"{outcome.title} ({outcome.n:,} {result.unit})",
-                tables=[table],
-                figures=[figure],
-            )
-        )
-    title = f"Sensitivity: {Path(result.source).name or result.source}"
-    return write_report(path, title, sections, batches=_batches(result))
-
-
-_ALIGN = ["right", "left", "right", "right", "right"]
-
-
-def _method_text(result: Sensitivity) -> list[str]:
-    if result.method == "prcc":
-        return [
-            "Partial rank correlation (PRCC; Marino et al. 2008): the parameters and the "
-            "outcome are replaced by their ranks, the linear effect of every other parameter "
-            "is removed from both by least squares, and the residuals are correlated. −1..1: "
-            "the strength of a monotone effect with the others held fixed. 95% intervals by "
-            "Fisher's z (Bonett–Wright variance); p-values test PRCC = 0.",
-        ]
-    return [
-        "Sobol indices (Saltelli's scheme; SALib) of the per-point outcomes of the sweep: S1 is "
-        "the share of their variance due to one parameter alone, ST includes its "
-        "interactions with the others. Intervals are 95% bootstrap half-widths.",
-    ]
-
-
-def _batches(result: Sensitivity) -> list:
-    """The provenance of a single batch for the report (none for a sweep)."""
-    from sim.analysis.report import batch_info
-
-    if result.unit != "replicates":
-        return []
-    try:
-        return [batch_info(result.source)]
-    except UserError:
-        return []

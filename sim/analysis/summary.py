@@ -1,4 +1,5 @@
-"""The short summary printed after a batch: how likely a deal is, when, and on what terms.
+"""The short summary printed after a batch: how likely a deal is, when, on what terms, and what
+the talks were worth to each party (its payoff, with a deal and without).
 
 It is tallied chunk by chunk, so a batch of millions of replicates is summarised from its file
 without holding more than a float per replicate and issue.
@@ -15,6 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sim.analysis.statistics import wilson_interval
+from sim.batch.families import PAYOFF
 
 
 @dataclass
@@ -25,6 +27,13 @@ class IssueSummary:
 
 
 @dataclass
+class PayoffSummary:
+    party: str
+    with_deal: float | None  # median payoff where the talks ended in a deal
+    without_deal: float | None
+
+
+@dataclass
 class BatchSummary:
     runs: int
     deals: int
@@ -32,12 +41,15 @@ class BatchSummary:
     interval: tuple[float, float]
     median_round: float | None
     issues: list[IssueSummary]
+    payoffs: list[PayoffSummary] = field(default_factory=list)
 
 
 def summary_columns(names: list[str]) -> list[str]:
     """The ``runs`` columns a summary reads."""
     return [
-        n for n in names if n in ("deal", "round") or n.startswith(("outcome.", "outcome_label."))
+        n
+        for n in names
+        if n in ("deal", "round") or n.startswith(("outcome.", "outcome_label.", PAYOFF))
     ]
 
 
@@ -51,12 +63,20 @@ class _Tally:
     values: dict[tuple[str, bool], list[np.ndarray]] = field(default_factory=dict)
     labels: dict[tuple[str, bool], Counter] = field(default_factory=dict)
     issues: list[str] = field(default_factory=list)  # in column order
+    payoffs: dict[tuple[str, bool], list[np.ndarray]] = field(default_factory=dict)
 
     def add(self, chunk: pd.DataFrame) -> None:
         deal = chunk["deal"].to_numpy(dtype=bool)
         self.runs += len(deal)
         self.deals += int(deal.sum())
         self.rounds.update(chunk.loc[deal, "round"].astype(int).tolist())
+        for column in chunk.columns:
+            if column.startswith(PAYOFF):
+                values = chunk[column].to_numpy(dtype=np.float32)
+                for flag in (True, False):
+                    self.payoffs.setdefault((column.removeprefix(PAYOFF), flag), []).append(
+                        values[deal == flag]
+                    )
         for column in chunk.columns:
             if not column.startswith("outcome."):
                 continue
@@ -86,8 +106,13 @@ class _Tally:
             return "—"
         return f"{float(np.median(values)):,.4g} {unit}".strip()
 
+    def _payoff(self, party: str, flag: bool) -> float | None:
+        values = np.concatenate(self.payoffs[(party, flag)])
+        return float(np.median(values)) if len(values) else None
+
     def result(self, units: dict[str, str]) -> BatchSummary:
         rounds = np.repeat(list(self.rounds), list(self.rounds.values()))
+        parties = list(dict.fromkeys(party for party, _ in self.payoffs))
         return BatchSummary(
             runs=self.runs,
             deals=self.deals,
@@ -101,6 +126,10 @@ class _Tally:
                     self._typical(issue, False, units.get(issue, "")),
                 )
                 for issue in self.issues
+            ],
+            payoffs=[
+                PayoffSummary(party, self._payoff(party, True), self._payoff(party, False))
+                for party in parties
             ],
         )
 

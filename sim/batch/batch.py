@@ -22,16 +22,20 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from sim.batch.executors import Workers, available_cores, check_executor, open_executor
-from sim.batch.limits import check_resources
+from sim.batch.executors import (
+    DEFAULT_WORKERS,
+    Workers,
+    check_executor,
+    local_workers,
+    open_executor,
+)
+from sim.batch.limits import check_request, check_resources
 from sim.batch.runner import BLOCK_SIZE, BlockResult, block_count, simulate_block
 from sim.batch.store import SCENARIO, ResultsFolder, load_results, to_frame, write_atomic
 from sim.errors import BatchInterrupted, BlockFailed, Terminated, UserError
 from sim.scenario.loader import dump_scenario
 from sim.scenario.schema import Scenario
 from sim.version import __version__, installed_version
-
-MAX_RUNS = 100_000_000
 
 
 def manifest_for(
@@ -71,13 +75,6 @@ def manifest_for(
     }
 
 
-def check_request(runs: int, seed: int) -> None:
-    if not 1 <= runs <= MAX_RUNS:
-        raise UserError(f"--runs: expected a whole number from 1 to {MAX_RUNS:,}, got {runs}")
-    if not 0 <= seed < 2**63:
-        raise UserError(f"--seed: expected a whole number from 0 to 2**63-1, got {seed}")
-
-
 @contextmanager
 def _stop_on_sigterm() -> Iterator[None]:
     """Treat SIGTERM like Ctrl-C while the batch runs (main thread only)."""
@@ -105,7 +102,7 @@ def run_batch(
     force: bool = False,
     resume: bool = False,
     collect: bool = True,
-    workers: int | None = 1,
+    workers: int | None = DEFAULT_WORKERS,
     executor: str = "local",
     scheduler: str | None = None,
     source: str | None = None,
@@ -117,11 +114,11 @@ def run_batch(
 
     With ``out``, the results folder is written as blocks finish (``resume`` finishes an
     interrupted one, ``force`` replaces an existing one). The blocks run on ``executor``
-    (``local`` with ``workers`` processes, ``1`` for this process; or ``dask``, on the cluster
-    at ``scheduler`` or a local one). With ``collect``, the ``runs`` rows are returned as a
-    DataFrame; ``on_block(count)`` reports progress in replicates. A caller running many
-    batches (a sweep) may pass an open ``pool`` (:func:`~sim.batch.executors.open_executor`)
-    to share it.
+    (``local`` with ``workers`` processes — every core by default, ``1`` for this process;
+    or ``dask``, on the cluster at ``scheduler`` or a local one). With ``collect``, the
+    ``runs`` rows are returned as a DataFrame; ``on_block(count)`` reports progress in
+    replicates. A caller running many batches (a sweep) may pass an open ``pool``
+    (:func:`~sim.batch.executors.open_executor`) to share it.
     """
     check_request(runs, seed)
     check_executor(executor, workers, scheduler)
@@ -130,7 +127,7 @@ def run_batch(
     folder = ResultsFolder(out) if out is not None else None
     blocks = list(range(block_count(runs)))
     if executor == "local" and scheduler is None:  # no more processes than blocks to run
-        workers = max(1, min(workers or available_cores(), len(blocks)))
+        workers = local_workers(workers, len(blocks))
     check_resources(
         scenario,
         runs=runs,

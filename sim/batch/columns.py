@@ -1,11 +1,14 @@
 """Block outcomes → result columns in native units (docs/design.md §5).
 
 ``runs`` has one row per replicate; ``rounds`` (traces) one row per replicate and round it
-bargained. Option issues get their position on the [0, 1] option axis in ``outcome.<issue>``
-and the option's name in ``outcome_label.<issue>``; a shares issue gets one column per party,
-``outcome.<issue>.<party>``, the amount of the total it gets. Under a protocol that forecasts
-instead of reaching deals (expected_utility, compromise), ``deal``, ``round`` and
-``accepted.<party>`` are null.
+bargained: the events fired, the status quo and the text on the table per issue, each party's
+reservation value, aspiration, utility of the text and response, and each party's demand per
+issue (``demand.<party>.<issue>``, native units; on an option issue a point of its [0, 1]
+option axis, not snapped to an option). Option issues get their position on the [0, 1] option
+axis in ``outcome.<issue>`` and the option's name in ``outcome_label.<issue>``; a shares issue
+gets one column per party, ``outcome.<issue>.<party>``, the amount of the total it gets.
+Under a protocol that forecasts instead of reaching deals (expected_utility, compromise),
+``deal``, ``round`` and ``accepted.<party>`` are null.
 """
 
 from __future__ import annotations

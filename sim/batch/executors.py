@@ -25,6 +25,9 @@ from sim.errors import UserError
 EXECUTORS = ("local", "dask")
 ORPHAN_CHECK_SECONDS = 0.5
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+DEFAULT_WORKERS: int | None = None
+"""Worker processes of a batch or a sweep unless told otherwise (``negsim run``, ``negsim
+sweep``): None, every core this process may use."""
 
 
 def available_cores() -> int:
@@ -33,6 +36,12 @@ def available_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def local_workers(workers: int | None, blocks: int) -> int:
+    """Local processes worth starting for ``blocks`` blocks at a time: ``workers`` (every
+    core when None), never more than there are blocks."""
+    return max(1, min(workers or available_cores(), blocks))
 
 
 class InProcess(cf.Executor):

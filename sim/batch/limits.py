@@ -1,5 +1,5 @@
-"""Refuse what cannot finish, before any work starts: a block that would not fit in memory,
-results that would not fit on disk.
+"""Refuse what cannot finish, before any work starts: a request out of range, a block that
+would not fit in memory, results that would not fit on disk.
 
 The estimates are deliberately rough upper bounds; each refusal says what it estimated and
 what would help.
@@ -18,6 +18,17 @@ from sim.scenario.parameters import parameter_leaves
 from sim.scenario.schema import Scenario
 
 GIB = 2**30
+MAX_RUNS = 100_000_000
+DEFAULT_RUNS = 4096  # replicates of a batch unless told otherwise (run, sim.run, experiments)
+DEFAULT_SEED = 0
+
+
+def check_request(runs: int, seed: int) -> None:
+    """Refuse a number of replicates or a seed out of range."""
+    if not 1 <= runs <= MAX_RUNS:
+        raise UserError(f"--runs: expected a whole number from 1 to {MAX_RUNS:,}, got {runs}")
+    if not 0 <= seed < 2**63:
+        raise UserError(f"--seed: expected a whole number from 0 to 2**63-1, got {seed}")
 
 
 def block_bytes(scenario: Scenario, block_size: int) -> int:

@@ -1,4 +1,5 @@
-"""What the terminal shows: scenario tables, batch summaries, replicate stories."""
+"""What negsim shows, and the only place that renders: terminal tables and stories, HTML reports
+and figures. Views read what ``sim.analysis`` computes; nothing upstream imports a view."""
 
 from sim.views.scenario import compromise_forecast, render_scenario
 from sim.views.story import tell

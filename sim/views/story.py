@@ -4,9 +4,10 @@ challenges, offers and moves of the expected-utility model; Stokman's one-shot c
 
 from __future__ import annotations
 
+import pandas as pd
 from rich.console import Console
 
-from sim.batch.trace import Trace
+from sim.scenario.schema import Scenario
 from sim.scenario.units import issue_units
 
 OFFER_WORDS = {
@@ -16,9 +17,9 @@ OFFER_WORDS = {
 }
 
 
-def _package(trace: Trace, row: dict, prefix: str, label_prefix: str) -> str:
+def _package(scenario: Scenario, row: dict, prefix: str, label_prefix: str) -> str:
     parts = []
-    for iid, units in issue_units(trace.scenario.issues).items():
+    for iid, units in issue_units(scenario.issues).items():
         if units.is_options:
             parts.append(f"{iid} {row[f'{label_prefix}.{iid}']}")
         elif units.is_shares:
@@ -29,21 +30,20 @@ def _package(trace: Trace, row: dict, prefix: str, label_prefix: str) -> str:
     return "; ".join(parts)
 
 
-def tell(trace: Trace, console: Console) -> None:
-    """Print the story of ``trace``."""
-    scenario = trace.scenario
+def tell(scenario: Scenario, trace: pd.DataFrame, console: Console) -> None:
+    """Print the story of one replicate of ``scenario``: ``trace`` is its rounds, as
+    :func:`sim.trace` returns them (its ``attrs`` hold the replicate, seed and outcome)."""
     kind = scenario.protocol.kind
     label = scenario.round_label
     events = {e.name: e for e in scenario.events}
     battlefield = [iid for iid, issue in scenario.issues.items() if issue.battlefield]
     units = issue_units(scenario.issues)
     console.print(
-        f"[bold]Replicate {trace.replicate}[/bold] of {scenario.title or scenario.name} "
-        f"(seed {trace.seed}, protocol {kind})"
+        f"[bold]Replicate {trace.attrs['replicate']}[/bold] of "
+        f"{scenario.title or scenario.name} (seed {trace.attrs['seed']}, protocol {kind})"
     )
-    drawn = {
-        k.removeprefix("param."): v for k, v in trace.outcome.items() if k.startswith("param.")
-    }
+    outcome = trace.attrs["outcome"]
+    drawn = {k.removeprefix("param."): v for k, v in outcome.items() if k.startswith("param.")}
     if drawn:
         console.print(
             "Drawn for this replicate: "
@@ -53,7 +53,7 @@ def tell(trace: Trace, console: Console) -> None:
             )
         )
     rational = all(p.concession.style == "rational" for p in scenario.parties.values())
-    for row in trace.rounds:
+    for row in trace.astype(object).where(trace.notna(), None).to_dict("records"):
         console.print(f"\n[bold]{label.capitalize()} {row['round']}[/bold]")
         fired = [events[name].title or name for name in events if row.get(f"event.{name}")]
         if fired:
@@ -67,16 +67,18 @@ def tell(trace: Trace, console: Console) -> None:
                 )
             )
         if kind == "expected_utility":
-            _expected_utility_round(trace, row, console)
+            _expected_utility_round(scenario, row, console)
             continue
         if kind == "alternating":
             proposer = row["alternating.proposer"]
-            console.print(f"  {proposer} proposes: " + _package(trace, row, "text", "text_label"))
+            console.print(
+                f"  {proposer} proposes: " + _package(scenario, row, "text", "text_label")
+            )
             if row.get("alternating.coalition"):
                 console.print(f"  Coalition: {row['alternating.coalition']}")
         else:
             proposer = None
-            console.print("  On the table: " + _package(trace, row, "text", "text_label"))
+            console.print("  On the table: " + _package(scenario, row, "text", "text_label"))
         threshold = "its continuation value" if rational else "aspiration"
         for pid in scenario.parties:
             utility, aspiration = row[f"utility.{pid}"], row[f"aspiration.{pid}"]
@@ -90,27 +92,26 @@ def tell(trace: Trace, console: Console) -> None:
                     f"short by {aspiration - utility:.3f})"
                 )
             console.print(f"    {pid} {verdict}")
-    outcome = trace.outcome
     console.print()
     if kind == "compromise":
         console.print(
             "[bold]Stokman's compromise, one shot[/bold] (Σ c·s·x / Σ c·s of the ideal points, "
-            "no rounds played): " + _package(trace, outcome, "outcome", "outcome_label")
+            "no rounds played): " + _package(scenario, outcome, "outcome", "outcome_label")
         )
     elif kind == "expected_utility":
         console.print(
             f"[bold]Forecast after {scenario.rounds} {label}s[/bold] (the weighted median): "
-            + _package(trace, outcome, "outcome", "outcome_label")
+            + _package(scenario, outcome, "outcome", "outcome_label")
         )
     elif outcome["deal"]:
         console.print(
             f"[bold]Deal in {label} {outcome['round']}[/bold]: "
-            + _package(trace, outcome, "outcome", "outcome_label")
+            + _package(scenario, outcome, "outcome", "outcome_label")
         )
     else:
         console.print(
             f"[bold]No deal after {scenario.rounds} {label}s[/bold]; the status quo "
-            "holds: " + _package(trace, outcome, "outcome", "outcome_label")
+            "holds: " + _package(scenario, outcome, "outcome", "outcome_label")
         )
     console.print(
         "Utility (payoff): "
@@ -121,10 +122,9 @@ def tell(trace: Trace, console: Console) -> None:
     )
 
 
-def _expected_utility_round(trace: Trace, row: dict, console: Console) -> None:
+def _expected_utility_round(scenario: Scenario, row: dict, console: Console) -> None:
     """One round of Bueno de Mesquita's model, issue by issue: the median and mean before and
     after, who challenges whom, and which offer each actor took."""
-    scenario = trace.scenario
     for iid, units in issue_units(scenario.issues).items():
 
         def value(x: float, units=units) -> str:

@@ -85,8 +85,18 @@ def print_summary(scenario: Scenario, where: Path, seed: int, console: Console) 
     table.add_column(f"without ({summary.runs - summary.deals:,})", justify="right")
     for issue in summary.issues:
         table.add_row(issue.issue, issue.with_deal, issue.without_deal)
+    table.add_section()
+    for payoff in summary.payoffs:
+        table.add_row(
+            f"payoff of {payoff.party}",
+            *("—" if v is None else f"{v:.3f}" for v in (payoff.with_deal, payoff.without_deal)),
+        )
     console.print(table)
-    console.print("[dim]Medians (most common option on option issues).[/dim]")
+    console.print(
+        "[dim]Medians (most common option on option issues). Payoff: the discounted value of "
+        "the outcome less the war costs borne, deal and no deal on one footing "
+        "(runs.parquet also holds utility.PARTY, the outcome alone).[/dim]"
+    )
 
 
 def _print_forecast(scenario: Scenario, summary, console: Console) -> None:

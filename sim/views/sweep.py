@@ -1,15 +1,25 @@
-"""What the terminal shows for ``negsim sweep``: a line per finished point, then the summary
-table (one row per point: what it sets, the deal probability with its interval, the median
-round of a deal, the typical terms of a deal on each issue)."""
+"""What ``negsim sweep`` shows: a line per finished point, then the summary table (one row per
+point: what it sets, the deal probability with its interval, the median round of a deal, the
+typical terms of a deal on each issue); and its report: the deal probability and the terms of
+a deal along the sweep, then the summary table."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+
+from sim.analysis.sweep import Sweep
+from sim.experiments.designs import flow
+from sim.views.console import print_table
+from sim.views.html import Section
+from sim.views.html import Table as ReportTable
+
+MAX_FIGURES = 12
 
 
 def _number(value: Any) -> str:
@@ -51,6 +61,33 @@ def summary_issues(summary: pd.DataFrame) -> list[str]:
             if column.startswith(prefix):
                 keys.append(column.removeprefix(prefix))
     return keys
+
+
+def _utility(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:.3f}"
+
+
+def payoff_table(summary: pd.DataFrame) -> ReportTable:
+    """Each party's mean payoff (deal and no deal on one footing) and mean utility of the
+    outcome at each point."""
+    parties = [c.removeprefix("mean.payoff.") for c in summary if c.startswith("mean.payoff.")]
+    return ReportTable(
+        ["point", *(f"payoff of {p}" for p in parties), *(f"utility of {p}" for p in parties)],
+        [
+            [
+                str(row["point"]),
+                *(_utility(row.get(f"mean.payoff.{p}")) for p in parties),
+                *(_utility(row.get(f"mean.utility.{p}")) for p in parties),
+            ]
+            for _, row in summary.iterrows()
+        ]
+        if parties
+        else [],
+        title="What the talks were worth: mean payoff and utility per party",
+        note="Payoff: the discounted value of the outcome less the war costs borne, deal and "
+        "no deal on one footing; utility: the outcome alone (1 = the party's ideal). Means "
+        "over all replicates of each point.",
+    )
 
 
 def short_names(paths: list[str]) -> dict[str, str]:
@@ -139,6 +176,9 @@ def print_sweep(
         for point, row in zip(summary["point"], cells, strict=True):
             terms.add_row(str(point), *row)
         console.print(terms)
+    payoffs = payoff_table(summary)
+    if payoffs.rows:
+        print_table(console, payoffs)
     notes = [f"{int(summary['runs'].iloc[0]):,} replicates per point, one seed for all."]
     if hidden:
         notes.insert(0, f"… and {hidden} more points: every one is in summary.parquet.")
@@ -152,3 +192,165 @@ def print_sweep(
             notes.append(f"Columns: {'; '.join(renamed)}.")
     for note in notes:
         console.print(f"[dim]{note}[/dim]")
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float | np.floating | np.integer):
+        return f"{float(value):g}"
+    return flow(value)
+
+
+def _deal_figures(sweep: Sweep, plots) -> list:
+    """Deal probability along the sweep: bars per variant; along the first swept path for a
+    grid, one line for each combination of the others; against each range of a design."""
+    summary = sweep.summary
+    paths = sweep.paths
+    intervals = list(zip(summary["deal_low"], summary["deal_high"], strict=True))
+    if sweep.kind == "design":
+        return [
+            plots.deal_scatter(
+                summary[f"set.{p}"], summary["deal_probability"], intervals, xlabel=p
+            )
+            for p in paths[:MAX_FIGURES]
+        ]
+    if sweep.kind == "grid" and paths and _numeric(summary, paths[0]):
+        first, others = paths[0], paths[1:]
+        figures = []
+        groups = (
+            summary.groupby([f"set.{p}" for p in others], sort=False) if others else [((), summary)]
+        )
+        for key, group in groups:
+            key = key if isinstance(key, tuple) else (key,)
+            fixed = ", ".join(f"{p} = {_show(v)}" for p, v in zip(others, key, strict=True))
+            figures.append(
+                plots.deal_probability(
+                    list(group["point"]),
+                    group["deal_probability"].to_numpy(),
+                    list(zip(group["deal_low"], group["deal_high"], strict=True)),
+                    x=group[f"set.{first}"].to_numpy(dtype=float),
+                    xlabel=first,
+                    title=f"Deal probability along {first}" + (f" ({fixed})" if fixed else ""),
+                )
+            )
+            if len(figures) == MAX_FIGURES:
+                break
+        return figures
+    return [
+        plots.deal_probability(
+            list(summary["point"]),
+            summary["deal_probability"].to_numpy(),
+            intervals,
+            xlabel="variant" if sweep.kind == "variants" else "point",
+        )
+    ]
+
+
+def _numeric(summary: pd.DataFrame, path: str) -> bool:
+    return pd.api.types.is_numeric_dtype(summary[f"set.{path}"])
+
+
+def _terms_figures(sweep: Sweep, plots) -> list:
+    """The terms of a deal on each issue along the sweep: along the swept value of a
+    one-path numeric grid, else point by point."""
+    summary, paths = sweep.summary, sweep.paths
+    if len(paths) == 1 and sweep.kind == "grid" and _numeric(summary, paths[0]):
+        x, xlabel = list(summary[f"set.{paths[0]}"]), paths[0]
+    else:
+        x, xlabel = list(summary["point"]), "variant" if sweep.kind == "variants" else "point"
+    return [
+        plots.terms_along(
+            terms.key,
+            x,
+            xlabel,
+            unit=terms.unit,
+            quantiles=terms.quantiles or None,
+            shares=terms.shares or None,
+            title=f"{terms.key}: the terms of a deal along the sweep",
+        )
+        for terms in sweep.terms[:MAX_FIGURES]
+    ]
+
+
+def summary_table(sweep: Sweep, units: dict[str, str]) -> ReportTable:
+    """The summary as a table of strings: one row per point; swept paths by the shortest
+    name that tells them apart (the note maps them back)."""
+    summary = sweep.summary
+    sets = [c for c in summary.columns if c.startswith("set.")]
+    paths = [c.removeprefix("set.") for c in sets]
+    short = short_names(paths)
+    issues = summary_issues(summary)
+    headings = [
+        "point",
+        *(short[p] for p in paths),
+        "deal (95% interval)",
+        f"median {sweep.round_label}",
+        *(f"{i} ({units[i]})" if units.get(i) else i for i in issues),
+    ]
+    rows = [
+        [
+            str(row["point"]),
+            *(
+                "—"
+                if pd.isna(row[c])
+                else f"{row[c]:,.4g}"
+                if isinstance(row[c], float)
+                else str(row[c])
+                for c in sets
+            ),
+            deal_text(row),
+            "—" if pd.isna(row["median_round"]) else f"{row['median_round']:g}",
+            *issue_cells(row, issues),
+        ]
+        for _, row in summary.iterrows()
+    ]
+    renamed = [f"{short[p]} = {p}" for p in paths if short[p] != p]
+    return ReportTable(
+        headings,
+        rows,
+        title="Summary",
+        note="Issue columns: medians among deals (option issues: the most common option "
+        "among deals and its share)." + (f" Columns: {'; '.join(renamed)}." if renamed else ""),
+        align=["left", *["right"] * (len(headings) - 1)],
+    )
+
+
+def report_sections(sweep: Sweep, units: dict[str, str]) -> list[Section]:
+    """The sweep as report sections (needs matplotlib): the deal probability and the terms
+    of a deal along it, then the summary table."""
+    from sim.views import plots
+
+    info, summary = sweep.info, sweep.summary
+    experiment = info.get("experiment") or {}
+    text = (
+        f"Experiment {experiment.get('name', '?')} ({experiment.get('file', '?')}) on "
+        f"{info.get('scenario', '?')}: {len(summary)} points, "
+        f"{int(summary['runs'].iloc[0]):,} replicates each, seed {info.get('seed', '?')} "
+        "at every point (common random numbers)."
+    )
+    terms = (
+        _terms_figures(sweep, plots)
+        if sweep.kind != "design"
+        else []  # a design moves every parameter at once: its terms are for sensitivity
+    )
+    return [
+        Section(
+            "Deal probability along the sweep", text=[text], figures=_deal_figures(sweep, plots)
+        ),
+        Section(
+            "Terms of a deal along the sweep",
+            text=[
+                "Per issue, the median among deals with its 10–90% range (option issues: "
+                "each option's share of deals)."
+                if terms
+                else "A sampled design moves every parameter at once: negsim sensitivity "
+                "ranks what drives the terms."
+            ],
+            figures=terms,
+        ),
+        Section("Summary", tables=[summary_table(sweep, units), payoff_table(summary)]),
+    ]
