@@ -44,24 +44,26 @@ from sim.analysis.thresholds import Thresholds
 STATICS = Path(__file__).parent / "data" / "statics.yaml"
 RUNS = 1024  # one block: a smaller batch costs as much
 PAIRS = 12  # seed pairs of the false-alarm check
-NORTH_WANTS_ALL = ["parties.north.positions.fishing_quota=100"]
+VARIED = ["parties.north.salience.harbour={uniform: [0.05, 0.9]}"]  # who gets the harbour varies
+NORTH_WANTS_ALL = [*VARIED, "parties.north.positions.fishing_quota=100"]
 
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory) -> dict[str, Path]:
-    """Results folders: harbour under 2·PAIRS seeds (seed 0 also with its rounds), and a
-    variant in which the north wants all the fish, under seed 0 (sharing its draws with
-    harbour-0) and under seed 99."""
+    """Results folders: harbour (with the north's care for the harbour uncertain, so that deals
+    split it differently) under 2·PAIRS seeds (seed 0 also with its rounds), and a variant in
+    which the north wants all the fish, under seed 0 (sharing its draws with harbour-0) and
+    under seed 99."""
     root = tmp_path_factory.mktemp("compare")
     out = {}
     for seed in range(2 * PAIRS):
         out[f"harbour-{seed}"] = root / f"harbour-{seed}"
-        sim.run(HARBOUR, runs=RUNS, seed=seed, out=out[f"harbour-{seed}"])
+        sim.run(HARBOUR, runs=RUNS, seed=seed, out=out[f"harbour-{seed}"], overrides=VARIED)
     for name, seed in (("greedy", 0), ("greedy-99", 99)):
         out[name] = root / name
         sim.run(HARBOUR, runs=RUNS, seed=seed, out=out[name], overrides=NORTH_WANTS_ALL)
     out["traced"] = root / "traced"  # harbour-0 again, with its rounds
-    sim.run(HARBOUR, runs=RUNS, seed=0, out=out["traced"], traces=True)
+    sim.run(HARBOUR, runs=RUNS, seed=0, out=out["traced"], traces=True, overrides=VARIED)
     return out
 
 
@@ -319,7 +321,7 @@ def test_batches_that_share_their_draws_are_paired(folders):
     shared = compare([folders["harbour-0"], folders["greedy"]], resamples=200)
     apart = compare([folders["harbour-0"], folders["greedy-99"]], resamples=200)
     pairs = shared.pairings["greedy"]
-    assert pairs.paired and pairs.same_seed and pairs.shared == pairs.matching == 2
+    assert pairs.paired and pairs.same_seed and pairs.shared == pairs.matching == 3
     assert not apart.pairings["greedy-99"].paired
     tests = {row.subject: row.test for row in shared.rows}
     assert tests["deal probability"] == "McNemar"
@@ -620,8 +622,8 @@ def test_a_forecasting_protocol_compares_its_forecasts_only(folders, tmp_path):
     assert forecast.issues["border"].count == 200  # every replicate's forecast
     rows = {row.subject: row for row in comparison.rows}
     assert set(rows) == {"fishing_quota", "harbour", "border", "north", "south"}
-    # the compromise splits the fishing quota; the bargained deals give south its 30 %
-    assert rows["fishing_quota"].finding == "differs" and rows["fishing_quota"].estimate > 0
+    # the compromise splits the fishing quota; the north, holding out, gets more of it in deals
+    assert rows["fishing_quota"].finding == "differs" and rows["fishing_quota"].estimate < 0
 
 
 SPLIT = """
@@ -642,12 +644,14 @@ parties:
     capability: 1.0
     positions: {flag: red}
     salience: {pie: 0.8, flag: 0.2}
-    war_cost: {uniform: [0.001, 0.01]}
+    patience: 0.98
+    war_cost: {uniform: [0.01, 0.03]}
   b:
     capability: 1.0
     positions: {flag: blue}
     salience: {pie: 0.5, flag: 0.5}
-    war_cost: {uniform: [0.001, 0.01]}
+    patience: 0.98
+    war_cost: {uniform: [0.01, 0.03]}
 """
 
 
@@ -666,23 +670,23 @@ def test_a_shares_issue_is_compared_party_by_party(tmp_path):
 
 
 def test_new_outcome_columns_are_compared_without_code_of_their_own(folders, tmp_path):
-    """Columns of no declared family — a yes/no ``durable``, a number ``zone.width`` — as the
+    """Columns of no declared family — a yes/no ``ceasefire``, a number ``gap.width`` — as the
     model may add: compared as proportions and as numbers, summarised per batch."""
     base = _shifted(folders, tmp_path, "base", 0.0)
     other = _shifted(folders, tmp_path, "other", 0.0)
     rng = np.random.default_rng(0)
     for folder, share, width in ((base, 0.3, 1.0), (other, 0.6, 1.0)):
         runs = pd.read_parquet(folder / "runs.parquet")
-        runs["durable"] = rng.random(len(runs)) < share
-        runs["zone.width"] = width + np.zeros(len(runs))
+        runs["ceasefire"] = rng.random(len(runs)) < share
+        runs["gap.width"] = width + np.zeros(len(runs))
         runs.to_parquet(folder / "runs.parquet", index=False)
     manifest = json.loads((other / "manifest.json").read_text())
     manifest["scenario"]["sha256"] = "1" * 64
     (other / "manifest.json").write_text(json.dumps(manifest))
     comparison = compare([base, other], resamples=200)
     rows = {r.subject: r for r in comparison.rows if r.topic == "outcome"}
-    assert set(rows) == {"durable", "zone.width"}
-    assert rows["durable"].test == "McNemar" and rows["durable"].finding == "differs"
-    assert rows["durable"].estimate == pytest.approx(0.3, abs=0.05)
-    assert rows["zone.width"].finding == "same"
-    assert comparison.batches[1].extras["durable"].mean() == pytest.approx(0.6, abs=0.05)
+    assert set(rows) == {"ceasefire", "gap.width"}
+    assert rows["ceasefire"].test == "McNemar" and rows["ceasefire"].finding == "differs"
+    assert rows["ceasefire"].estimate == pytest.approx(0.3, abs=0.05)
+    assert rows["gap.width"].finding == "same"
+    assert comparison.batches[1].extras["ceasefire"].mean() == pytest.approx(0.6, abs=0.05)

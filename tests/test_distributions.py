@@ -252,7 +252,7 @@ def test_two_uncertain_parameters_do_not_share_a_stream(tmp_path):
     text = HARBOUR.read_text().replace(
         "war_cost: {uniform: [0.001, 0.004]}", "war_cost: {uniform: [0, 1]}"
     )
-    text = text.replace("    patience: 0.98", "    patience: {uniform: [0, 1], clip: [0.01, 1]}")
+    text = text.replace("    patience: 0.98", "    patience: {uniform: [0, 1], clip: [0.01, 0.99]}")
     path = tmp_path / "two.yaml"
     path.write_text(text)
     values = draw_parameters(load_scenario(path), block_sequence(5, 0), 1000).values
@@ -265,7 +265,7 @@ def test_constants_are_repeated_over_the_block(harbour):
     values = draw_parameters(harbour, block_sequence(1, 0), 64).values
     np.testing.assert_array_equal(values["parties.north.capability"], np.full(64, 1.0))
     np.testing.assert_array_equal(values["parties.north.patience"], np.full(64, 0.98))
-    np.testing.assert_array_equal(values["parties.north.horizon"], np.full(64, 20.0))
+    assert np.all(np.isnan(values["parties.north.resolve"]))
     assert np.all(np.isnan(values["parties.north.reservation_value"]))
     np.testing.assert_array_equal(values["protocol.mediator"], np.full(64, -1))
 
@@ -302,7 +302,7 @@ def test_positions_are_drawn_in_model_units_and_recorded_in_native_ones(tmp_path
 def test_adding_an_uncertain_parameter_leaves_the_others_draws_unchanged(tmp_path, harbour):
     text = HARBOUR.read_text().replace(
         "    patience: 0.98",
-        "    patience: {uniform: [0.9, 1]}\n    learning: {beta: {a: 2, b: 2}}",
+        "    patience: {uniform: [0.9, 0.99]}\n    learning: {beta: {a: 2, b: 2}}",
     )
     text = text.replace("drift: 0.3", "drift: {normal: {mean: 0.3, sd: 0.1}}")
     path = tmp_path / "more_uncertain.yaml"

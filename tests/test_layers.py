@@ -1,5 +1,6 @@
 """The data walks one way: scenario → model → batch → experiments → analysis → views → the
-command line and the Python API. No module imports from a stage to its right — not at the top,
+command line and the Python API, on a foundation of bargaining mathematics that every stage may
+use and that uses none of them. No module imports from a stage to its right — not at the top,
 not inside a function, not for type hints only — so there is no loop between stages either
 (analysis never reaches for a view to render, a batch never for an experiment).
 
@@ -12,9 +13,9 @@ import ast
 from pathlib import Path
 
 SIM = Path(__file__).resolve().parents[1] / "sim"
-STAGES = ("scenario", "model", "batch", "experiments", "analysis", "views")
+STAGES = ("bargaining", "scenario", "model", "batch", "experiments", "analysis", "views")
 TOP = len(STAGES)  # sim/cli.py and sim/__init__.py: the way in, they may import anything
-SHARED = {"sim.errors"}  # what every stage may use: the user-facing error types
+SHARED = {"sim.errors", "sim.version"}  # the user-facing error types, the version
 
 
 def _stage(module: str) -> int | None:

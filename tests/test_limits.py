@@ -38,12 +38,12 @@ def test_an_absurd_request_is_one_line_and_writes_nothing(
 
 
 def test_a_block_that_would_not_fit_in_memory_is_refused(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(limits, "available_memory", lambda: 10 * 2**20)
+    monkeypatch.setattr(limits, "available_memory", lambda: 2**20)
     out = tmp_path / "out"
     assert main(["run", str(HARBOUR), "--out", str(out), "-q"]) == 2
     message = capsys.readouterr().err.strip()
     assert message.startswith("a block of harbour-dispute needs about ")
-    assert "fewer protocol.candidates, parties or issues, or fewer --workers" in message
+    assert "fewer combinations of options, parties or issues, or fewer --workers" in message
     assert not out.exists()
 
 
@@ -66,8 +66,9 @@ def test_the_estimates_grow_with_the_request():
         scenario, 1000, False
     )
     assert limits.result_bytes(scenario, 1000, True) > limits.result_bytes(scenario, 1000, False)
-    bigger = sim.load_scenario(HARBOUR, ["protocol.candidates=1024"])
-    assert limits.block_bytes(bigger, 1024) > limits.block_bytes(scenario, 1024)
+    bigger = sim.load_scenario(HARBOUR.parents[2] / "scenarios" / "budapest_2025.yaml")
+    assert limits.block_bytes(bigger, 1024) > limits.block_bytes(scenario, 1024)  # more options
+    assert limits.block_bytes(scenario, 2048) > limits.block_bytes(scenario, 1024)
 
 
 def test_a_run_writes_only_under_its_out_folder(tmp_path, monkeypatch):

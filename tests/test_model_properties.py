@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import sim
+from sim.bargaining.solutions import Preferences, Solver
 from sim.batch.runner import BLOCK_SIZE, simulate_block
 from sim.model import model as model_module
 from sim.scenario.schema import Scenario
@@ -128,15 +129,20 @@ def scenarios(draw) -> dict[str, Any]:
             "capability": _maybe_uncertain(draw, 0.1, 3.0),
             "positions": positions,
             "salience": salience,
-            "patience": draw(
-                st.one_of(st.just(1.0), st.floats(0.05, 1.0).map(lambda x: round(x, 4)))
-            ),
+            "patience": round(draw(st.floats(0.05, 0.999)), 4),
             "loss": draw(st.sampled_from([1, 2])),
             "concession": concession,
             "war_cost": _maybe_uncertain(draw, 0.0, 0.05),
             "optimism": _number(draw, -0.5, 0.5),
             "learning": _number(draw, 0.0, 1.0),
         }
+        extra = draw(st.sampled_from(["", "resolve", "deadline", "opening", "reciprocity"]))
+        if extra == "resolve":
+            parties[pid]["resolve"] = _maybe_uncertain(draw, 0.01, 0.5)
+        elif extra == "deadline":
+            parties[pid]["deadline"] = _maybe_uncertain(draw, 1.0, 2.0 * rounds)
+        elif extra:
+            concession[extra] = _number(draw, 0.0, 0.9)
 
     scenario: dict[str, Any] = {
         "schema_version": 1,
@@ -147,8 +153,8 @@ def scenarios(draw) -> dict[str, Any]:
         "protocol": {
             "kind": "mediated",
             "mediator": draw(st.sampled_from([None, *pids])),
-            "mediator_bias": _number(draw, 0.0, 1.0),
-            "candidates": draw(st.integers(8, 64)),
+            "mediator_bias": _number(draw, 0.0, 0.9),
+            "breakdown": draw(st.sampled_from([0.0, 0.0, 0.1, {"uniform": [0.0, 0.3]}])),
             "ratification": draw(
                 st.sampled_from(["veto", "veto", "unanimity", {"quota": 0.5}, {"quota": 0.8}])
             ),
@@ -186,7 +192,7 @@ def scenarios(draw) -> dict[str, Any]:
         elif kind == "mediator":
             target = {
                 "protocol.mediator": draw(st.sampled_from([None, *pids])),
-                "protocol.mediator_bias": _number(draw, 0.0, 1.0),
+                "protocol.mediator_bias": _number(draw, 0.0, 0.9),
             }
         elif kind == "optimism":
             target = {f"parties.{pid}.optimism": _number(draw, -0.5, 0.5)}
@@ -206,6 +212,13 @@ def scenarios(draw) -> dict[str, Any]:
         )
     if events:
         scenario["events"] = events
+    if scale_ids and option_ids and draw(st.booleans()):  # an option only within a range
+        iid, oid = draw(st.sampled_from(scale_ids)), draw(st.sampled_from(option_ids))
+        low, high = issues[iid]["scale"]["min"], issues[iid]["scale"]["max"]
+        cut = _number(draw, low + 0.1 * (high - low), high - 0.1 * (high - low))
+        end = draw(st.sampled_from(["min", "max"]))
+        option = draw(st.sampled_from(issues[oid]["options"]))
+        scenario["links"] = [{"if": {oid: option}, "then": {iid: {end: cut}}}]
     return scenario
 
 
@@ -360,7 +373,8 @@ def test_every_deal_is_accepted_by_every_party_whose_consent_it_needs(data, seed
     np.testing.assert_array_equal(rounds["deal"].to_numpy(), agreed)
     last = rounds.groupby("replicate")["round"].max()
     ended = runs.set_index("replicate")
-    expected_last = ended["round"].where(ended["deal"], scenario.rounds).astype("int64")
+    expected_last = ended["end_round"].astype("int64")  # a deal, a breakdown, the window
+    assert (ended["end_round"].where(ended["end"] == "window").dropna() == scenario.rounds).all()
     pd.testing.assert_series_equal(
         last.sort_index(), expected_last.loc[last.index].sort_index(), check_names=False
     )
@@ -403,10 +417,15 @@ def test_no_missing_or_nan_values_except_the_round_of_no_deal(data, seed):
     assert runs["replicate"].tolist() == list(range(300))
     for column in runs.columns:
         values = runs[column]
-        if column == "round":
+        if column in ("round", "durable"):  # the round of a deal, whether it would last
             assert (values.isna() == ~runs["deal"]).all()
-            dealt = values[runs["deal"]].astype(int)
-            assert ((dealt >= 1) & (dealt <= scenario.rounds)).all()
+            continue
+        if column.startswith(("nash.", "nash_label.")):  # no zone of agreement, no solution
+            assert (values.isna() == ~runs["zone.objective.at_end"]).all(), column
+            continue
+        if column.startswith("zone.") and column.endswith(".first_round"):
+            at_end = runs[column.replace("first_round", "at_end")]
+            assert (values.notna() | ~at_end).all(), column  # a zone at the end was found
             continue
         assert not values.isna().any(), column
         if pd.api.types.is_float_dtype(values):
@@ -420,8 +439,8 @@ def test_no_missing_or_nan_values_except_the_round_of_no_deal(data, seed):
         assert runs[f"event.{event.name}"].dtype == bool
 
 
-# Two hardliners who never agree; an event in round 2 of 2 ends p0's war costs. Without a deal
-# p0 has borne one round of war at 0.01: its payoff is the status quo's utility less 0.01.
+# Two hardliners who never agree; an event in round 2 of 2 ends p0's war costs: p0 bears the
+# first round's cost only, and the war goes on after the window at no cost to it.
 WAR_COST_CHANGES = {
     "name": "war-cost-changes",
     "rounds": 2,
@@ -431,6 +450,7 @@ WAR_COST_CHANGES = {
             "capability": 1.0,
             "positions": {"i0": ideal},
             "salience": {"i0": 1.0},
+            "patience": 0.9,
             "concession": {"style": "hardliner"},
             "war_cost": 0.01 if pid == "p0" else 0.0,
         }
@@ -440,39 +460,85 @@ WAR_COST_CHANGES = {
 }
 
 
+def utility_of(scenario: Scenario, runs: pd.DataFrame, pid: str, frame, prefix: str):
+    """``pid``'s utility of the package in ``frame``'s columns ``<prefix><issue>`` (native
+    units, options as their points), with its parameters at the start of each row's replicate
+    (``frame`` rows are matched to ``runs`` by replicate)."""
+    index = frame["replicate"].to_numpy()
+    salience = {
+        iid: pd.Series(
+            parameter(scenario, runs, f"parties.{pid}.salience.{iid}"), index=runs["replicate"]
+        )
+        .loc[index]
+        .to_numpy()
+        for iid in scenario.issues
+    }
+    total = sum(salience.values())
+    loss = pd.Series(parameter(scenario, runs, f"parties.{pid}.loss"), index=runs["replicate"])
+    loss = loss.loc[index].to_numpy()
+    utility = np.ones(len(frame))
+    for iid, issue in scenario.issues.items():
+        value = frame[f"{prefix}{iid}"].to_numpy(dtype=float)
+        if issue.options is None:
+            value = (value - issue.scale.min) / (issue.scale.max - issue.scale.min)
+        ideal = pd.Series(ideal_points(scenario, runs, pid, iid), index=runs["replicate"])
+        utility -= salience[iid] / total * np.abs(value - ideal.loc[index].to_numpy()) ** loss
+    return utility
+
+
 @PROPERTY
 @example(data=WAR_COST_CHANGES, seed=0)
 @given(data=scenarios(), seed=st.integers(0, 2**32))
-def test_payoff_is_discounted_utility_of_a_deal_or_status_quo_less_war_costs(data, seed):
+def test_payoff_is_one_account_of_the_war_fought_and_the_deal_or_the_war_going_on(data, seed):
+    """``payoff = Σ_{t≤τ} δ^(t−1)·((1 − δ)·u(q_t) − c_t) + δ^τ·(u(deal), or the reservation
+    value of the war going on)``, τ the round it ended in (docs/model.md §3.8): every round of
+    war at the status quo of that round and the war cost in force then."""
     scenario = Scenario.model_validate(data)
-    runs, _ = block(scenario, seed)
-    deal = runs["deal"].to_numpy()
-    t = runs["round"].fillna(0).to_numpy(dtype=float)
+    runs, rounds = block(scenario, seed)
     for pid in scenario.parties:
-        utility = runs[f"utility.{pid}"].to_numpy()
-        payoff = runs[f"payoff.{pid}"].to_numpy()
-        patience = parameter(scenario, runs, f"parties.{pid}.patience")
-        np.testing.assert_allclose(payoff[deal], patience[deal] ** t[deal] * utility[deal])
-        # Without a deal: the status quo's utility less the war cost of every round fought,
-        # each round at the war cost in force in that round (events may change it).
-        war_cost = parameter(scenario, runs, f"parties.{pid}.war_cost")
-        cost = np.zeros(len(runs))
-        for r in range(1, scenario.rounds + 1):
-            for event in scenario.events:
-                target = f"parties.{pid}.war_cost"
-                if event.round == r and target in event.set:
-                    fired = runs[f"event.{event.name}"].to_numpy(dtype=bool)
-                    value = event.set[target]
-                    new = (
-                        runs[f"param.events.{event.name}.set.{target}"].to_numpy(dtype=float)
-                        if f"param.events.{event.name}.set.{target}" in runs
-                        else np.full(len(runs), float(value))
-                    )
-                    war_cost = np.where(fired, new, war_cost)
-            cost += war_cost
-        np.testing.assert_allclose(
-            payoff[~deal], utility[~deal] - cost[~deal], atol=1e-12, err_msg=pid
+        # events that change how the party values things are left out; war costs are followed
+        steady = ~touched_by_events(scenario, runs, f"parties.{pid}.")
+        steady |= _only_war_cost_events(scenario, runs, pid)
+        patience = pd.Series(
+            parameter(scenario, runs, f"parties.{pid}.patience"), index=runs["replicate"]
         )
+        cost = pd.Series(
+            parameter(scenario, runs, f"parties.{pid}.war_cost"), index=runs["replicate"]
+        )
+        flows = pd.Series(0.0, index=runs["replicate"])
+        for t, rows in rounds.sort_values("round").groupby("round"):
+            replicates = rows["replicate"].to_numpy()
+            for event in scenario.events:  # the cost in force from this round on
+                target = f"parties.{pid}.war_cost"
+                if target in event.set:
+                    fired = rows[f"event.{event.name}"].to_numpy(dtype=bool)
+                    column = f"param.events.{event.name}.set.{target}"
+                    new = (
+                        runs.set_index("replicate")[column].loc[replicates].to_numpy(dtype=float)
+                        if column in runs
+                        else np.full(len(rows), float(event.set[target]))
+                    )
+                    cost.loc[replicates[fired]] = new[fired]
+            held = utility_of(scenario, runs, pid, rows, "status_quo.")
+            delta = patience.loc[replicates].to_numpy()
+            flow = (1 - delta) * held - cost.loc[replicates].to_numpy()
+            flows.loc[replicates] += delta ** (t - 1) * flow
+        end = runs["end_round"].to_numpy()
+        delta = patience.to_numpy()
+        later = np.where(runs["deal"], runs[f"utility.{pid}"], runs[f"reservation.{pid}"])
+        expected = flows.to_numpy() + delta**end * later
+        payoff = runs[f"payoff.{pid}"].to_numpy()
+        np.testing.assert_allclose(payoff[steady], expected[steady], atol=1e-9, err_msg=pid)
+
+
+def _only_war_cost_events(scenario: Scenario, runs: pd.DataFrame, pid: str) -> np.ndarray:
+    """Replicates where every event that fired on ``pid`` set its war cost and nothing else."""
+    other = np.zeros(len(runs), dtype=bool)
+    for event in scenario.events:
+        mine = [t for t in event.set if t.startswith(f"parties.{pid}.")]
+        if any(t != f"parties.{pid}.war_cost" for t in mine):
+            other |= runs[f"event.{event.name}"].to_numpy(dtype=bool)
+    return ~other
 
 
 @PROPERTY
@@ -493,7 +559,7 @@ def test_an_event_sure_to_fire_in_round_one_acts_as_if_the_scenario_said_so(data
     )
     written = copy.deepcopy(data)
     if kind in ("war_cost", "capability", "patience"):
-        lo, hi = {"war_cost": (0.0, 0.1), "capability": (0.1, 3.0), "patience": (0.05, 1.0)}[kind]
+        lo, hi = {"war_cost": (0.0, 0.1), "capability": (0.1, 3.0), "patience": (0.05, 0.999)}[kind]
         value = round(pick.draw(st.floats(lo, hi), label="value"), 4)
         path = f"parties.{pid}.{kind}"
         written["parties"][pid][kind] = value
@@ -512,7 +578,7 @@ def test_an_event_sure_to_fire_in_round_one_acts_as_if_the_scenario_said_so(data
         path = "protocol.mediator"
         written["protocol"]["mediator"] = value
     else:
-        value = round(pick.draw(st.floats(0.0, 1.0), label="value"), 4)
+        value = round(pick.draw(st.floats(0.0, 0.9), label="value"), 4)
         path = "protocol.mediator_bias"
         written["protocol"]["mediator_bias"] = value
     assert_event_acts_as_written(data, written, path, value, seed)
@@ -579,13 +645,18 @@ PREFERENCES_CHANGE = {
 @example(data=PREFERENCES_CHANGE, seed=0)
 @given(data=scenarios(), seed=st.integers(0, 2**32))
 def test_values_kept_between_rounds_follow_events_and_deals(data, seed):
-    """The engine keeps what depends on parameters only (salience weights, the search's loss
-    tables) from round to round; events that change parameters and replicates that leave with
-    a deal must renew it: the results equal those of an engine that recomputes every round."""
+    """The engine keeps the exact machinery's tables (which depend on the parties' preferences
+    only) from round to round; events that change preferences and replicates that leave must
+    renew them: the results equal those of an engine that rebuilds them every round."""
     scenario = Scenario.model_validate(data)
     kept = simulate_block(scenario, seed, 0, 256).runs.to_pandas()
+
+    def rebuilt(self):
+        state = self.party_state
+        return Solver(self.space, Preferences(state.ideal, state.weights, state.loss))
+
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(model_module.NegotiationModel, "derived", lambda self, name, f: f())
+        patch.setattr(model_module.NegotiationModel, "solver", property(rebuilt))
         recomputed = simulate_block(scenario, seed, 0, 256).runs.to_pandas()
     pd.testing.assert_frame_equal(kept, recomputed)
 

@@ -14,6 +14,7 @@ issues (§2).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -87,15 +88,16 @@ def test_rubinstein_reference_file_gives_0_714():
 
 def test_rubinstein_with_b_proposing_first_and_on_a_scale():
     """B first: A gets δA·(1 − δB)/(1 − δAδB). The same game on a scale issue whose ends are
-    the two ideals gives the same split."""
+    the two ideals gives the same split, once a round without a deal is worth nothing to either
+    — its war cost takes away exactly the flow the status quo gives it, (1 − δ)·u(q)."""
     scenario = load_scenario(RUBINSTEIN, ["protocol.order=[b, a]"])
     runs, _ = rows(scenario)
     np.testing.assert_allclose(runs["utility.a"], 1 - rubinstein(0.8, 0.9), atol=1e-9)
     np.testing.assert_allclose(runs["utility.a"], 0.9 * (1 - 0.8) / (1 - 0.9 * 0.8), atol=1e-9)
     scale = yaml.safe_load(RUBINSTEIN.read_text())
     scale["issues"] = {"line": {"scale": {"min": 0, "max": 10}, "status_quo": 5}}
-    scale["parties"]["a"].update(positions={"line": 10}, salience={"line": 1})
-    scale["parties"]["b"].update(positions={"line": 0}, salience={"line": 1})
+    scale["parties"]["a"].update(positions={"line": 10}, salience={"line": 1}, war_cost=0.05)
+    scale["parties"]["b"].update(positions={"line": 0}, salience={"line": 1}, war_cost=0.1)
     runs, _ = rows(sim.Scenario.model_validate(scale))
     np.testing.assert_allclose(runs["outcome.line"], 10 * rubinstein(0.9, 0.8), atol=1e-6)
 
@@ -284,11 +286,15 @@ def test_every_protocol_kind_of_the_language_is_registered():
 
 
 def test_the_model_does_not_know_which_protocol_runs(monkeypatch):
-    """The model names no protocol; a protocol registered under a kind runs through the same
-    calls (rounds, propose, ratified, outcome) with no change to the model."""
+    """The model names no protocol, and no protocol reaches into the model: a protocol
+    registered under a kind runs through the same calls (rounds, propose, ratified, outcome)
+    on the round's state alone, with no change to the model."""
     source = Path(model_module.__file__).read_text()
     for kind in PROTOCOLS:
         assert f'"{kind}"' not in source and f"'{kind}'" not in source
+    for protocol in PROTOCOLS.values():
+        module = Path(sys.modules[protocol.__module__].__file__).read_text()
+        assert "sim.model.model" not in module and ".model." not in module.replace("sim.model.", "")
     calls = []
 
     class Table(Protocol):
@@ -300,9 +306,9 @@ def test_the_model_does_not_know_which_protocol_runs(monkeypatch):
 
         def propose(self, state):
             calls.append("propose")
-            return Proposal(state.status_quo.copy(), self.utilities(state.status_quo))
+            return Proposal(state.status_quo.copy())
 
-        def ratified(self, accepted):
+        def ratified(self, accepted, state):
             calls.append("ratified")
             return np.zeros(len(accepted), dtype=bool)
 
@@ -339,7 +345,7 @@ def test_a_mediator_setting_set_by_an_event_is_checked_and_inert_under_another_p
         load_scenario(path)
     messages = [p.message for p in exc.value.problems]
     assert messages == [
-        "Input should be less than or equal to 1",
+        "Input should be less than 1",
         "unknown party; known: north, south",
     ]
 

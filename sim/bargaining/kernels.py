@@ -154,6 +154,8 @@ def _objective(
     H,
     active,
     live,
+    act,
+    gz,
 ):  # pragma: no cover - compiled
     """The barrier objective at (z, t), divided by τ for ``maximin`` (mode 0):
     ``t/τ + Σ log(u_i − θ_i − ω_i t) + Σ log(h − A z)``; for ``nash`` (mode 1):
@@ -167,12 +169,12 @@ def _objective(
             total += M[k, j] * z[j]
         y[k] = total
     _utilities(y, base, w, x, p, eta, parties, u, grad, curv, need_derivatives)
-    n = 0
+    n_act = 0
     for j in range(n_free):
         if active[j]:
-            n += 1
-    if mode == 0:
-        n += 1
+            act[n_act] = j
+            n_act += 1
+    n = n_act + 1 if mode == 0 else n_act
     if need_derivatives:
         for i in range(n):
             g[i] = 0.0
@@ -206,30 +208,31 @@ def _objective(
                     continue
             else:
                 s, c = u[i] - floor[i], tau
-            # ∂ log s = (∂s)/s; ∂² log s = ∂²s/s − ∂s ∂sᵀ / s²
-            a = 0
-            for j in range(n_free):
-                if not active[j]:
-                    continue
-                dj = 0.0
+            # ∂ log s = (∂s)/s; ∂² log s = ∂²s/s − ∂s ∂sᵀ / s²: the gradient over the
+            # active coordinates once, then rank-one and per-dimension curvature terms
+            for a in range(n_act):
+                j = act[a]
+                total = 0.0
                 for k in range(n_dims):
-                    dj += grad[i, k] * M[k, j]
-                g[a] += c * dj / s
-                bb = 0
-                for l2 in range(n_free):
-                    if not active[l2]:
-                        continue
-                    dl = 0.0
-                    cj = 0.0
-                    for k in range(n_dims):
-                        dl += grad[i, k] * M[k, l2]
-                        cj += curv[i, k] * M[k, j] * M[k, l2]
-                    H[a, bb] += c * (cj / s - dj * dl / (s * s))
-                    bb += 1
+                    total += grad[i, k] * M[k, j]
+                gz[a] = total
+            for a in range(n_act):
+                g[a] += c * gz[a] / s
+                for bb in range(n_act):
+                    H[a, bb] -= c * gz[a] * gz[bb] / (s * s)
                 if mode == 0:  # ∂s/∂t = −ω_i
-                    H[a, n - 1] += c * dj * weight[i] / (s * s)
-                    H[n - 1, a] += c * dj * weight[i] / (s * s)
-                a += 1
+                    H[a, n - 1] += c * gz[a] * weight[i] / (s * s)
+                    H[n - 1, a] += c * gz[a] * weight[i] / (s * s)
+            for k in range(n_dims):
+                if curv[i, k] == 0.0:
+                    continue
+                scale_k = c * curv[i, k] / s
+                for a in range(n_act):
+                    ma = M[k, act[a]]
+                    if ma == 0.0:
+                        continue
+                    for bb in range(n_act):
+                        H[a, bb] += scale_k * ma * M[k, act[bb]]
             if mode == 0:
                 g[n - 1] -= c * weight[i] / s
                 H[n - 1, n - 1] -= c * weight[i] * weight[i] / (s * s)
@@ -295,6 +298,8 @@ def _centre_path(
     """Follow the central path from a strictly feasible (z, t) down to ``TAU_FINAL``; returns
     the final t (maximin) and leaves the point in z."""
     n_free = z.shape[0]
+    act = np.empty(n_free, dtype=np.int64)
+    gz = np.empty(n_free + 1)
     n = 0
     for j in range(n_free):
         if active[j]:
@@ -333,6 +338,8 @@ def _centre_path(
                 H,
                 active,
                 live,
+                act,
+                gz,
             )
             if n == 0 or not _cholesky_solve(H, g, n, L, step):
                 break
@@ -379,6 +386,8 @@ def _centre_path(
                     H,
                     active,
                     live,
+                    act,
+                    gz,
                 )
                 if f1 >= f0 + 0.25 * alpha * decrement:
                     accepted = True

@@ -61,12 +61,22 @@ def project_simplex(values: np.ndarray, axis: int = 0) -> np.ndarray:
 
 
 class PackageSpace:
-    """The combinations of options and the continuous part of a scenario's packages."""
+    """The combinations of options and the continuous part of a scenario's packages.
 
-    def __init__(self, dimensions: list[Dimension], links: list[Link] = ()):
+    Option dimensions in ``inert`` — those no party can ever care about — are left out of the
+    combinations: every package keeps the reference's option there."""
+
+    def __init__(
+        self,
+        dimensions: list[Dimension],
+        links: list[Link] = (),
+        inert: frozenset[int] = frozenset(),
+    ):
         self.dimensions = dimensions
         self.n_dims = len(dimensions)
-        self.option_dims = [k for k, d in enumerate(dimensions) if d.kind == "options"]
+        self.option_dims = [
+            k for k, d in enumerate(dimensions) if d.kind == "options" and k not in inert
+        ]
         self.continuous = np.array(
             [k for k, d in enumerate(dimensions) if d.kind != "options"], dtype=np.intp
         )

@@ -35,6 +35,7 @@ def runs_table(
         "deal": pa.array(deal, mask=nothing if outcomes.forecast else None),
         "round": pa.array(outcomes.round[keep], mask=~deal),
         "end": pa.array(np.asarray(END_NAMES, dtype=object)[outcomes.end[keep]].astype(str)),
+        "end_round": pa.array(outcomes.round[keep]),
     }
     for k, dim in enumerate(dimensions):
         columns[f"outcome.{dim.name}"] = pa.array(dim.units.to_native(outcomes.package[keep, k]))

@@ -8,8 +8,12 @@ and the part it plays when a batch is analysed.
   (``outcome.<issue>``), each party's ``payoff.<party>`` (deal and no deal on one footing:
   the headline measure of how a party fares) and ``utility.<party>`` (the outcome alone).
 - ``label``: the option names of ``outcome.<issue>`` on option issues.
-- ``context``: bookkeeping shown elsewhere, not analysed as an outcome (the last responses,
-  the compromise forecast from the drawn positions, the final battlefield).
+- ``context``: shown elsewhere, not analysed as an outcome: how and when a replicate ended
+  (``end``, ``end_round``), the last responses, the compromise forecast from the drawn
+  positions, the final battlefield, and the bargaining range — the value of no deal at the
+  end (``reservation.<party>``), the zones of agreement (``zone.<kind>.first_round``,
+  ``zone.<kind>.at_end``), the Nash bargaining solution (``nash.<issue>``) and whether a deal
+  would last (``durable``).
 
 A numeric or true/false column of no declared family (a new model output such as a
 zone-of-agreement flag) is an ``outcome`` under its own name: compared, summarised and
@@ -54,7 +58,14 @@ FAMILIES: tuple[Family, ...] = (
     Family("outcome_label.", "label", "{}"),
     Family("payoff.", "outcome", "payoff of {}"),
     Family("utility.", "outcome", "utility of {}"),
+    Family("end", "context", "how it ended", single=True),
+    Family("end_round", "context", "the round it ended in", single=True),
     Family("accepted.", "context", "{} accepted the last text"),
+    Family("reservation.", "context", "value of no deal to {} at the end"),
+    Family("zone.", "context", "zone of agreement: {}"),
+    Family("nash.", "context", "Nash bargaining solution: {}"),
+    Family("nash_label.", "label", "Nash bargaining solution: {}"),
+    Family("durable", "context", "the deal would last", single=True),
     Family("compromise.", "context", "compromise forecast of {}"),
     Family("battlefield.", "context", "final status quo of {}"),
     Family("param.", "driver", "{}"),

@@ -135,6 +135,13 @@ def impasse_value(
     return expected_utility - expected_costs(war_cost, patience)
 
 
+def stake(impasse: np.ndarray, war_cost: np.ndarray, patience: np.ndarray) -> np.ndarray:
+    """``1 − E[u_i(q at J)]``: what a party's full demands would gain it over where it expects
+    the war to leave things — the default of its resolve: it holds out until the war has cost
+    it that much."""
+    return np.maximum(1.0 - (impasse + expected_costs(war_cost, patience)), 0.0)
+
+
 def reservation_value(impasse: np.ndarray, outside_option: np.ndarray) -> np.ndarray:
     """What a party will not go below: the better of fighting on and walking away to its
     outside option (NaN when it has none) — the constraint of Binmore, Rubinstein & Wolinsky

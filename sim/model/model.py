@@ -109,7 +109,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
         self.negotiation = scenario
         self.party_ids = list(scenario.parties)
         self.layout = layout = Layout.of(scenario.issues)
-        self.space = layout.package_space(scenario.links)
+        self.space = layout.package_space(scenario.links, scenario.inert_issues)
         size = len(draws.values[f"parties.{self.party_ids[0]}.capability"])
         self.size = size
         self.rows = np.arange(size)
@@ -178,7 +178,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
                 model_reporters={name: _reporter(name) for name in _MODEL_RECORDS},
                 agent_reporters={
                     "reservation": lambda p: p.reservation.copy(),
-                    "aspiration": lambda p: p.aspiration.copy(),
+                    "aspiration": lambda p: p.model._record["threshold"][:, p.index].copy(),
                     "insistence": lambda p: p.insistence.copy(),
                     "demand": lambda p: p.demand.copy(),
                     "believed": lambda p: p.model._record["believed"][:, p.index].copy(),
@@ -201,6 +201,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
         counted = np.ones(len(self.party_ids), dtype=bool) if quota else ratifiers
         context = ProtocolContext(
             self.party_ids,
+            np.array([p in veto for p in self.party_ids]),
             ratifiers,
             counted,
             quota,
@@ -325,6 +326,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
                 "detail": proposal.detail,
                 "utility": utility,
                 "accepted": accepted,
+                "threshold": thresholds,
                 "believed": state.believed_threshold,
             }
             self.datacollector.collect(self)
@@ -433,7 +435,17 @@ class NegotiationModel(mesa.Model, ReplicateState):
         nash = solver.nash(
             impasse[index], weights, reservation[index], counted, self.status_quo[index]
         )
-        out.nash[rows] = np.where(nash.found[:, None], nash.package, np.nan)
+        package = nash.package
+        flat = ~nash.found & out.zone_end[rows, 0]
+        if flat.any():  # a zone with no surplus for someone: its most even point
+            even = solver.rows(np.flatnonzero(flat)).proportional(
+                reservation[index][flat],
+                np.ones_like(weights[flat]),
+                counted,
+                self.status_quo[index][flat],
+            )
+            package[flat] = even.package
+        out.nash[rows] = np.where((nash.found | flat)[:, None], package, np.nan)
         if how == END_DEAL:
             out.durable[rows] = self._durable(index, package, utility)
 

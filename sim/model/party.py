@@ -179,19 +179,19 @@ class PartyBehaviour:
         option."""
         impasse = self.impasse(position, status_quo, self.belief, volatility)
         self.reservation = eq.reservation_value(impasse, self.reservation_value)
+        endurance = self.endurance
+        unset = np.isnan(endurance) & (self.war_cost > 0)
+        if unset.any():  # its resolve, fixed as it first bears the war: as given, or its stake
+            stake = eq.stake(impasse, self.war_cost, self.patience)
+            resolve = np.where(np.isnan(self.resolve), stake, self.resolve)
+            np.copyto(endurance, resolve, where=unset)
 
     def set_aspiration(self, round_: int, others_conceded: np.ndarray) -> None:
         """Its aspiration this round: the reservation value plus the share of the way to its
         ideal it still insists on, given the pressure on it — costs borne against its resolve,
         its own deadline — and how far the others have conceded (``others_conceded`` (R,))."""
-        endurance = self.endurance
-        unset = np.isnan(endurance) & (self.war_cost > 0)
-        if unset.any():  # its resolve: as given, or the war's whole cost as it first bears it
-            expected = eq.expected_costs(self.war_cost, self.patience)
-            resolve = np.where(np.isnan(self.resolve), expected, self.resolve)
-            np.copyto(endurance, resolve, where=unset)
         with np.errstate(divide="ignore", invalid="ignore"):
-            spent = np.where(self.borne > 0, self.borne / endurance, 0.0)
+            spent = np.where(self.borne > 0, self.borne / self.endurance, 0.0)
             late = np.where(np.isnan(self.deadline), 0.0, round_ / self.deadline)
         pressure = np.nan_to_num(np.maximum(spent, late), nan=0.0, posinf=1.0)
         h = eq.insistence(pressure, self.beta, self.opening, others_conceded, self.reciprocity)

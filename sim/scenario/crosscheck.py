@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import product
+from math import prod
 from typing import Any
 
 from pydantic import ValidationError
 
+from sim.bargaining.space import MAX_COMBINATIONS
 from sim.errors import did_you_mean
 from sim.scenario.distributions import Choice, _Distribution, support_within
 from sim.scenario.schema import Alternating, Event, ExpectedUtility, Mediated, Scenario
@@ -128,6 +130,7 @@ def _problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
     yield from _rational_problems(s)
     yield from _reference_problems(s)
     yield from _link_problems(s)
+    yield from _combination_problems(s)
 
     for iid in s.battlefield.effects:
         if iid not in issues:
@@ -139,6 +142,24 @@ def _problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
             )
     if "battlefield" in s.model_fields_set and not any(i.battlefield for i in issues.values()):
         yield ("battlefield",), "no issue has battlefield: true, so nothing moves"
+
+
+def _combination_problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
+    """The exact machinery enumerates every combination of the options someone cares about."""
+    inert = s.inert_issues
+    sizes = [
+        len(issue.options)
+        for iid, issue in s.issues.items()
+        if issue.options is not None and iid not in inert
+    ]
+    count = prod(sizes)
+    if count > MAX_COMBINATIONS:
+        yield (
+            ("issues",),
+            f"{count:,} combinations of options that some party cares about: negsim searches "
+            f"every one exactly, up to {MAX_COMBINATIONS:,}; make some option issues scales, "
+            "or merge them",
+        )
 
 
 def _link_problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
@@ -410,7 +431,7 @@ def _set_value_problem(s: Scenario, target: str, value: Any, sets: dict[str, Any
         except ValidationError as exc:
             return exc.errors()[0]["msg"].removeprefix("Value error, ")
         return None
-    data = s.model_dump(exclude={"events"}, exclude_unset=False)
+    data = s.model_dump(exclude={"events"}, exclude_unset=False, by_alias=True)
     if "battlefield" not in s.model_fields_set and not target.startswith("battlefield."):
         del data["battlefield"]  # written out, the default would claim a battlefield was set
     changes = {target: value}

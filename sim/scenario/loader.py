@@ -309,5 +309,5 @@ def _mark(value: Any, path: DataPath, origin: Place, doc: Document) -> None:
 def dump_scenario(scenario: Scenario) -> str:
     """The validated scenario as plain YAML (``extends`` and overrides already applied):
     the resolved ``scenario.yaml`` of a results folder, which loads back to the same scenario."""
-    data = scenario.model_dump(mode="json", exclude_unset=True, exclude={"extends"})
+    data = scenario.model_dump(mode="json", exclude_unset=True, exclude={"extends"}, by_alias=True)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

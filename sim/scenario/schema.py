@@ -256,8 +256,8 @@ class Party(StrictModel):
     resolve: Annotated[uncertain(gt=0) | None, DRAWN] = Field(
         None,
         description="war costs (utility, summed over rounds) it bears before it has conceded "
-        "all the way to its reservation value; default the war's whole expected cost to it, "
-        "war_cost/(1 − patience), as it first bears any",
+        "all the way to its reservation value; default its stake: what its full demands would "
+        "gain it over where it expects the war to leave things, as it first bears any cost",
     )
     deadline: Annotated[uncertain(gt=0) | None, DRAWN] = Field(
         None,
@@ -489,6 +489,25 @@ class Scenario(StrictModel):
 
         cross_check(self)
         return self
+
+    @property
+    def inert_issues(self) -> frozenset[str]:
+        """Option issues no party can ever care about: salience 0 for every party, no event
+        that sets one, and no link that names them. A deal leaves them as they are."""
+        moved = {
+            target.split(".")[3]
+            for event in self.events
+            for target in event.set
+            if target.startswith("parties.") and ".salience." in target
+        }
+        moved |= {iid for link in self.links for iid in (*link.when, *link.then)}
+        return frozenset(
+            iid
+            for iid, issue in self.issues.items()
+            if issue.options is not None
+            and iid not in moved
+            and all(party.salience.get(iid, 0.0) == 0 for party in self.parties.values())
+        )
 
     @property
     def veto_holders(self) -> list[str]:

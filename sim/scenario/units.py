@@ -178,9 +178,12 @@ class Layout:
         loss on a shares issue is the share it does not get)."""
         return np.array([d.party is None or d.party == party for d in self.dimensions], dtype=float)
 
-    def package_space(self, links: list[LinkSettings] = ()) -> PackageSpace:
+    def package_space(
+        self, links: list[LinkSettings] = (), inert: frozenset[str] = frozenset()
+    ) -> PackageSpace:
         """The packages a deal can be, as the exact machinery searches them, with the
-        scenario's ``links`` in model units."""
+        scenario's ``links`` in model units; the option issues in ``inert`` (no one ever cares
+        about them) keep whatever the reference package has."""
         groups = {iid: n for n, iid in enumerate(self.units)}
         dimensions = []
         for d in self.dimensions:
@@ -190,7 +193,8 @@ class Layout:
                 dimensions.append(SpaceDimension("share", group=groups[d.issue]))
             else:
                 dimensions.append(SpaceDimension("scale"))
-        return PackageSpace(dimensions, [self._link(link) for link in links])
+        fixed = frozenset(self.column(iid) for iid in inert)
+        return PackageSpace(dimensions, [self._link(link) for link in links], fixed)
 
     def _link(self, link: LinkSettings) -> Link:
         def options(iid: str, names: str | list[str]) -> frozenset[int]:

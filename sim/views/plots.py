@@ -242,9 +242,9 @@ def outcome_distributions(
         low, high = float(pooled.min()), float(pooled.max())
         if high - low < 1e-12:
             low, high = low - 0.5, high + 0.5
-        edges = np.histogram_bin_edges(pooled, bins="auto", range=(low, high))
-        if len(edges) > 41:
-            edges = np.linspace(low, high, 41)
+        # Sturges' rule, at most 40 bins: the "auto" rule's bin width from the spread of the
+        # middle half asks for billions of bins when most values sit on one point
+        edges = np.linspace(low, high, min(40, int(np.ceil(np.log2(len(pooled)))) + 1) + 1)
         for color, (label, values) in zip(palette, arrays.items(), strict=True):
             if not len(values):
                 axes.plot([], [], color=color, label=f"{label} (no deals)")

@@ -178,9 +178,7 @@ def _protocol(scenario: Scenario) -> str:
         return (
             f"mediated (mediator: {protocol.mediator or 'neutral'}, "
             f"bias {_value(protocol.mediator_bias)}, "
-            f"ratification: {_ratification(protocol.ratification)}"
-            + _breakdown(protocol)
-            + ")"
+            f"ratification: {_ratification(protocol.ratification)}" + _breakdown(protocol) + ")"
         )
     if isinstance(protocol, Alternating):
         if protocol.order is not None:

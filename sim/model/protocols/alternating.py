@@ -69,6 +69,9 @@ class Alternating(Protocol):
             if settings.recognition is None
             else np.array([settings.recognition.get(p, 0.0) for p in parties], dtype=float)
         )
+        # a veto is a veto under any protocol; without veto lists the decision rule decides
+        unanimity = settings.ratification == "unanimity"
+        self.ratifiers = context.veto_holders | unanimity
         self.subsets = ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).astype(bool)  # (M, P)
         self.names = np.asarray(parties, dtype=object)
 
@@ -108,7 +111,7 @@ class Alternating(Protocol):
             ok = yes.sum(axis=-1) * 2 > n
         else:
             ok = share >= decision.quota - ACCEPT_TOLERANCE
-        ok &= yes[..., self.context.ratifiers].all(axis=-1)
+        ok &= yes[..., self.ratifiers].all(axis=-1)
         if self.context.quota is not None:
             ok &= share >= self.context.quota - ACCEPT_TOLERANCE
         return ok
@@ -179,7 +182,7 @@ class Alternating(Protocol):
         parties = state.parties
         size, n = parties.capability.shape
         rows = np.arange(size)
-        courted = np.broadcast_to(self.context.ratifiers, (size, n)).copy()
+        courted = np.broadcast_to(self.ratifiers, (size, n)).copy()
         courted[rows, proposer] = True
         if self.decision == "unanimity":
             courted[:] = True

@@ -39,6 +39,7 @@ class ProtocolContext:
     the block size and its own random generator (the only randomness it may use)."""
 
     party_ids: list[str]
+    veto_holders: np.ndarray  # (P,) who holds a veto over some issue
     ratifiers: np.ndarray  # (P,) whose acceptance a deal needs
     counted: np.ndarray  # (P,) whose acceptance a proposer courts (ratifiers, or all under a quota)
     quota: float | None  # a capability share of all parties that must accept, on top
