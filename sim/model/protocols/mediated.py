@@ -1,20 +1,21 @@
 """The mediated protocol: a mediator puts one text on the table each round (docs/model.md §4.1).
 
-The mediator does not read minds. It drafts from what it believes each party will accept —
-the parties' public views, revised by every response it has seen (docs/model.md §3.9) — and
-tables the package that gives the parties the largest equal share of what it believes they
-can gain: Kalai's (1977) proportional solution,
+The mediator does not read minds. It drafts from what it believes each party holds out for,
+θ̂_i, and what it believes each would fall back on, r̂_i — the parties' public views, revised by
+every response it has seen (docs/model.md §3.9) — and tables the package that gives every party
+the same share of the gain it demands over walking away: Kalai and Smorodinsky's (1975) rule,
+measured from the believed reservation values,
 
-    maximise  min_i (u_i(o) − θ̂_i) / ω_i   over every package o,
+    maximise  min_i (u_i(o) − θ̂_i) / (ω_i·(θ̂_i − r̂_i))   over every package o,
 
-θ̂_i the threshold it believes party i holds, over the parties a deal needs (and itself, when it
-is a party with a bias). The weights are equal, ``(1 − b)/n``, with the share ``b =
-mediator_bias`` moved to the mediator's own surplus (above its own, known, aspiration). When
-the minimum is positive every party gets a share of the believed surplus in those proportions;
-when no package clears what everyone is believed to hold out for, the same rule tables the
-text that leaves the worst-off party least short. It is solved exactly over every combination
-of options and the whole continuous part (:mod:`sim.bargaining.solutions`); among equally good
-texts the one nearest the last text wins.
+over the parties a deal needs (and itself, when it is a party with a bias). When the minimum is
+positive every demand is met and the surplus is split in proportion to the demands; when it is
+not, the same rule tables the text that leaves every party the same, smallest, share of its
+demand unmet — so a party that asks much over its fallback is not simply given the most. The
+weights ω are equal, ``(1 − b)/n``, with the share ``b = mediator_bias`` moved to the
+mediator's own demand (its own, known, aspiration and reservation value). It is solved exactly
+over every combination of options and the whole continuous part
+(:mod:`sim.bargaining.solutions`); among equally good texts the one nearest the last text wins.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ import numpy as np
 
 from sim.model.protocols.base import Proposal, Protocol, ProtocolContext, Round
 from sim.model.replicates import Binding
+
+MIN_SPAN = 1e-3
+"""The smallest demanded gain a party is taken to hold out for (utility): one that has conceded
+all the way is treated as asking this little, not nothing."""
 
 
 class Mediated(Protocol):
@@ -68,12 +73,15 @@ class Mediated(Protocol):
         party = self.mediator >= 0
         own = self.mediator[party]
         threshold[rows[party], own] = state.parties.aspiration[rows[party], own]  # its own mind
+        reservation = state.believed_reservation.copy()
+        reservation[rows[party], own] = state.parties.reservation[rows[party], own]
+        span = weight * np.maximum(threshold - reservation, MIN_SPAN)
         text = np.empty_like(state.table)
         # the parties covered differ only where the mediator does: one exact search per kind
         for group in np.unique(covered, axis=0):
             index = np.flatnonzero((covered == group).all(axis=1))
             solution = state.solver.rows(index).proportional(
-                threshold[index], np.where(group, weight[index], 1.0), group, state.table[index]
+                threshold[index], np.where(group, span[index], 1.0), group, state.table[index]
             )
             text[index] = solution.package
         return Proposal(text)
