@@ -135,11 +135,12 @@ def impasse_value(
     return expected_utility - expected_costs(war_cost, patience)
 
 
-def stake(impasse: np.ndarray, war_cost: np.ndarray, patience: np.ndarray) -> np.ndarray:
-    """``1 − E[u_i(q at J)]``: what a party's full demands would gain it over where it expects
-    the war to leave things — the default of its resolve: it holds out until the war has cost
-    it that much."""
-    return np.maximum(1.0 - (impasse + expected_costs(war_cost, patience)), 0.0)
+def prospect(impasse: np.ndarray, war_cost: np.ndarray, patience: np.ndarray) -> np.ndarray:
+    """``E[u_i(q at J)]``: what a party expects the war to bring it, before its costs — the
+    default of its resolve: it holds out until the war has cost it that much. A party the war
+    favours holds out longer, one it goes against gives way sooner: the side with less to lose
+    from a breakdown concedes last (Zeuthen 1930; Harsanyi 1956)."""
+    return np.maximum(impasse + expected_costs(war_cost, patience), 0.0)
 
 
 def reservation_value(impasse: np.ndarray, outside_option: np.ndarray) -> np.ndarray:

@@ -181,9 +181,9 @@ class PartyBehaviour:
         self.reservation = eq.reservation_value(impasse, self.reservation_value)
         endurance = self.endurance
         unset = np.isnan(endurance) & (self.war_cost > 0)
-        if unset.any():  # its resolve, fixed as it first bears the war: as given, or its stake
-            stake = eq.stake(impasse, self.war_cost, self.patience)
-            resolve = np.where(np.isnan(self.resolve), stake, self.resolve)
+        if unset.any():  # its resolve, fixed as it first bears the war: as given, or its prospect
+            prospect = eq.prospect(impasse, self.war_cost, self.patience)
+            resolve = np.where(np.isnan(self.resolve), prospect, self.resolve)
             np.copyto(endurance, resolve, where=unset)
 
     def set_aspiration(self, round_: int, others_conceded: np.ndarray) -> None:

@@ -256,8 +256,8 @@ class Party(StrictModel):
     resolve: Annotated[uncertain(gt=0) | None, DRAWN] = Field(
         None,
         description="war costs (utility, summed over rounds) it bears before it has conceded "
-        "all the way to its reservation value; default its stake: what its full demands would "
-        "gain it over where it expects the war to leave things, as it first bears any cost",
+        "all the way to its reservation value; default its prospect: the utility it expects "
+        "the war to bring it, before costs, as it first bears any",
     )
     deadline: Annotated[uncertain(gt=0) | None, DRAWN] = Field(
         None,

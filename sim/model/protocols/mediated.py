@@ -75,13 +75,25 @@ class Mediated(Protocol):
         threshold[rows[party], own] = state.parties.aspiration[rows[party], own]  # its own mind
         reservation = state.believed_reservation.copy()
         reservation[rows[party], own] = state.parties.reservation[rows[party], own]
-        span = weight * np.maximum(threshold - reservation, MIN_SPAN)
+        span = np.maximum(threshold - reservation, MIN_SPAN)
+        # a shortfall counts more the larger the weight, a surplus goes more to the larger weight
+        short, ample = span / np.maximum(weight, MIN_SPAN), span * weight
         text = np.empty_like(state.table)
         # the parties covered differ only where the mediator does: one exact search per kind
         for group in np.unique(covered, axis=0):
             index = np.flatnonzero((covered == group).all(axis=1))
-            solution = state.solver.rows(index).proportional(
-                threshold[index], np.where(group, span[index], 1.0), group, state.table[index]
+            solver = state.solver.rows(index)
+            solution = solver.proportional(
+                threshold[index], short[index], group, state.table[index]
             )
             text[index] = solution.package
+            tilted = solution.value >= 0
+            tilted &= self.mediator_bias[index] > 0
+            if tilted.any():  # every believed demand can be met: split the surplus
+                again = index[tilted]
+                text[again] = (
+                    state.solver.rows(again)
+                    .proportional(threshold[again], ample[again], group, state.table[again])
+                    .package
+                )
         return Proposal(text)
