@@ -58,6 +58,18 @@ NORTH_POSITIONS = "    positions: {fishing_quota: 80, harbour: north_gets, borde
 SOUTH_POSITIONS = "    positions: {fishing_quota: 30, harbour: south_keeps, border: 0}"
 NORTH_SALIENCE = "    salience: {fishing_quota: 0.3, harbour: 0.9, border: 0.6}"
 EVENT = "  - {round: 4, name: storm_season, probability: 0.5, set: {%s}}"
+
+
+def line_of(text: str) -> int:
+    """The number of the fixture's line ``text`` (found, so that edits elsewhere in the
+    fixture leave the tests alone)."""
+    return LINES.index(text) + 1
+
+
+S_CAPABILITY = line_of("    capability: {normal: {mean: 0.7, sd: 0.1}, clip: [0.1, 2]}")
+S_POSITIONS = line_of(SOUTH_POSITIONS)
+S_SALIENCE = line_of("    salience: {fishing_quota: 0.8, harbour: 0.5, border: 0.7}")
+STORM = line_of(EVENT % "parties.north.war_cost: 0.01")
 PROTOCOL = "protocol: {%s}"
 
 
@@ -81,20 +93,20 @@ CASES = [
            5, "west", "protocol.recognition.west", "unknown party"),
     Broken("battlefield-effect-unknown-issue", {23: "  effects: {harbor: -0.5}"},
            23, "harbor", "battlefield.effects.harbor", "unknown issue"),
-    Broken("event-sets-unknown-party", {40: EVENT % "parties.west.war_cost: 0.01"},
-           40, "parties.west", "events.0.set.parties.west.war_cost",
+    Broken("event-sets-unknown-party", {STORM: EVENT % "parties.west.war_cost: 0.01"},
+           STORM, "parties.west", "events.0.set.parties.west.war_cost",
            "not a parameter an event can set"),
-    Broken("event-sets-unknown-issue", {40: EVENT % "issues.pier.status_quo: 1"},
-           40, "issues.pier", "events.0.set.issues.pier.status_quo",
+    Broken("event-sets-unknown-issue", {STORM: EVENT % "issues.pier.status_quo: 1"},
+           STORM, "issues.pier", "events.0.set.issues.pier.status_quo",
            "not a parameter an event can set"),
     Broken("event-sets-salience-of-unknown-issue",
-           {40: EVENT % "parties.north.salience.pier: 1"},
-           40, "parties.north.salience.pier", "events.0.set.parties.north.salience.pier",
+           {STORM: EVENT % "parties.north.salience.pier: 1"},
+           STORM, "parties.north.salience.pier", "events.0.set.parties.north.salience.pier",
            "not a parameter an event can set"),
-    Broken("event-sets-a-non-parameter", {40: EVENT % "rounds: 30"},
-           40, "rounds", "events.0.set.rounds", "not a parameter an event can set"),
-    Broken("event-sets-another-events-set", {40: EVENT % "events.storm_season.set.x: 1"},
-           40, "events.", "events.0.set.events.storm_season.set.x",
+    Broken("event-sets-a-non-parameter", {STORM: EVENT % "rounds: 30"},
+           STORM, "rounds", "events.0.set.rounds", "not a parameter an event can set"),
+    Broken("event-sets-another-events-set", {STORM: EVENT % "events.storm_season.set.x: 1"},
+           STORM, "events.", "events.0.set.events.storm_season.set.x",
            "not a parameter an event can set"),
     Broken("party-id-not-snake-case", {25: "  North:"},
            25, "North", "parties.North", "should match pattern"),
@@ -103,12 +115,13 @@ CASES = [
            9, "150", "issues.fishing_quota.status_quo",
            "150 is outside the scale of fishing_quota [0, 100]"),
     Broken("position-below-scale",
-           {35: "    positions: {fishing_quota: -5, harbour: south_keeps, border: 0}"},
-           35, "-5", "parties.south.positions.fishing_quota",
+           {S_POSITIONS: "    positions: {fishing_quota: -5, harbour: south_keeps, border: 0}"},
+           S_POSITIONS, "-5", "parties.south.positions.fishing_quota",
            "-5 is outside the scale of fishing_quota [0, 100]"),
     Broken("position-distribution-leaves-scale",
-           {35: SOUTH_POSITIONS.replace("border: 0", "border: {normal: {mean: 5, sd: 1}}")},
-           35, "{normal", "parties.south.positions.border",
+           {S_POSITIONS:
+                SOUTH_POSITIONS.replace("border: 0", "border: {normal: {mean: 5, sd: 1}}")},
+           S_POSITIONS, "{normal", "parties.south.positions.border",
            "can draw values in [-inf, inf], outside the scale of border [0, 40]"),
     Broken("status-quo-unknown-option", {13: "    status_quo: harbour_sunk"},
            13, "harbour_sunk", "issues.harbour.status_quo",
@@ -116,15 +129,17 @@ CASES = [
     Broken("position-unknown-option", {27: NORTH_POSITIONS.replace("north_gets", "north_get")},
            27, "north_get", "parties.north.positions.harbour", "unknown option 'north_get'"),
     Broken("choice-unknown-option",
-           {35: SOUTH_POSITIONS.replace("south_keeps", "{choice: {south_keeps: 3, sunk: 1}}")},
-           35, "sunk", "parties.south.positions.harbour.choice.sunk",
+           {S_POSITIONS:
+                SOUTH_POSITIONS.replace("south_keeps", "{choice: {south_keeps: 3, sunk: 1}}")},
+           S_POSITIONS, "sunk", "parties.south.positions.harbour.choice.sunk",
            "unknown option 'sunk'; options: south_keeps, shared, north_gets"),
     Broken("status-quo-choice-unknown-option",
            {13: "    status_quo: {choice: {south_keeps: 1, sunk: 1}}"},
            13, "sunk", "issues.harbour.status_quo.choice.sunk", "unknown option 'sunk'"),
     Broken("choice-all-zero-weights",
-           {35: SOUTH_POSITIONS.replace("south_keeps", "{choice: {south_keeps: 0, shared: 0}}")},
-           35, "{south_keeps", "parties.south.positions.harbour.choice",
+           {S_POSITIONS:
+                SOUTH_POSITIONS.replace("south_keeps", "{choice: {south_keeps: 0, shared: 0}}")},
+           S_POSITIONS, "{south_keeps", "parties.south.positions.harbour.choice",
            "choice needs at least one positive weight"),
     Broken("number-for-an-option-issue", {27: NORTH_POSITIONS.replace("north_gets", "0.5")},
            27, "0.5", "parties.north.positions.harbour",
@@ -177,8 +192,8 @@ CASES = [
            "can draw values in [-inf, inf], outside the allowed range (>= 0 and <= 1): "
            "narrow it or add clip: [lo, hi]"),
     Broken("capability-clip-reaching-zero",
-           {34: "    capability: {normal: {mean: 0.7, sd: 0.1}, clip: [0, 2]}"},
-           34, "{normal", "parties.south.capability",
+           {S_CAPABILITY: "    capability: {normal: {mean: 0.7, sd: 0.1}, clip: [0, 2]}"},
+           S_CAPABILITY, "{normal", "parties.south.capability",
            "can draw values in [0, 2], outside the allowed range (> 0)"),
     Broken("lognormal-patience-can-pass-one",
            {30: "    patience: {lognormal: {mean: 0.9, sd: 0.1}}"},
@@ -199,11 +214,13 @@ CASES = [
     Broken("distribution-unknown-field",
            {32: "    war_cost: {uniform: [0.001, 0.004], clamp: [0, 1]}"},
            32, "clamp", "parties.north.war_cost.clamp", "unknown field; did you mean clip?"),
-    Broken("distribution-missing-parameter", {34: "    capability: {normal: {mean: 0.7}}"},
-           34, "normal", "parties.south.capability.normal.sd", "required field missing"),
+    Broken("distribution-missing-parameter",
+           {S_CAPABILITY: "    capability: {normal: {mean: 0.7}}"},
+           S_CAPABILITY, "normal", "parties.south.capability.normal.sd", "required field missing"),
     Broken("distribution-negative-sd",
-           {34: "    capability: {normal: {mean: 0.7, sd: -0.1}, clip: [0.1, 2]}"},
-           34, "-0.1", "parties.south.capability.normal.sd", "greater than or equal to 0"),
+           {S_CAPABILITY: "    capability: {normal: {mean: 0.7, sd: -0.1}, clip: [0.1, 2]}"},
+           S_CAPABILITY, "-0.1", "parties.south.capability.normal.sd",
+           "greater than or equal to 0"),
     # --- missing and unknown fields ------------------------------------------------------------
     Broken("missing-rounds", {3: None},
            1, None, "rounds", "required field missing"),
@@ -211,8 +228,8 @@ CASES = [
            25, "north", "parties.north.capability", "required field missing"),
     Broken("missing-status-quo", {9: None},
            7, "fishing_quota", "issues.fishing_quota.status_quo", "required field missing"),
-    Broken("missing-event-round", {40: "  - {name: storm_season, probability: 0.5}"},
-           40, "{name", "events.0.round", "required field missing"),
+    Broken("missing-event-round", {STORM: "  - {name: storm_season, probability: 0.5}"},
+           STORM, "{name", "events.0.round", "required field missing"),
     Broken("unknown-top-level-field", {4: "round_label: week\nround_lable: day"},
            5, "round_lable", "round_lable", "unknown field; did you mean round_label?"),
     Broken("unknown-party-field", {29: "    optimism: 0.2\n    optimisim: 0.1"},
@@ -220,8 +237,8 @@ CASES = [
     Broken("unknown-protocol-field", {5: PROTOCOL % "kind: mediated, mediator: null, q: 1"},
            5, "q:", "protocol.q", "unknown field"),
     Broken("unknown-event-field",
-           {40: EVENT.replace("probability", "probabilty") % "parties.north.war_cost: 0.01"},
-           40, "probabilty", "events.0.probabilty", "unknown field; did you mean probability?"),
+           {STORM: EVENT.replace("probability", "probabilty") % "parties.north.war_cost: 0.01"},
+           STORM, "probabilty", "events.0.probabilty", "unknown field; did you mean probability?"),
     # --- wrong types ---------------------------------------------------------------------------
     Broken("rounds-a-word", {3: "rounds: twenty"},
            3, "twenty", "rounds", "valid integer"),
@@ -248,35 +265,37 @@ CASES = [
            27, ".inf", "parties.north.positions.fishing_quota", "finite number (got inf)"),
     Broken("distribution-bound-inf", {32: "    war_cost: {uniform: [0, .inf]}"},
            32, ".inf", "parties.north.war_cost.uniform.1", "finite number"),
-    Broken("clip-nan", {34: "    capability: {normal: {mean: 0.7, sd: 0.1}, clip: [.nan, 2]}"},
-           34, ".nan", "parties.south.capability.clip.0", "finite number"),
+    Broken("clip-nan",
+           {S_CAPABILITY: "    capability: {normal: {mean: 0.7, sd: 0.1}, clip: [.nan, 2]}"},
+           S_CAPABILITY, ".nan", "parties.south.capability.clip.0", "finite number"),
     # --- events --------------------------------------------------------------------------------
     Broken("event-round-zero",
-           {40: EVENT.replace("round: 4", "round: 0") % "parties.north.war_cost: 0.01"},
-           40, "0,", "events.0.round", "greater than or equal to 1"),
+           {STORM: EVENT.replace("round: 4", "round: 0") % "parties.north.war_cost: 0.01"},
+           STORM, "0,", "events.0.round", "greater than or equal to 1"),
     Broken("duplicate-event-names",
-           {40: LINES[39] + "\n  - {round: 6, name: storm_season, probability: 0.2}"},
-           41, "storm_season", "events.1.name", "duplicate event name 'storm_season'"),
+           {STORM: LINES[STORM - 1] + "\n  - {round: 6, name: storm_season, probability: 0.2}"},
+           STORM + 1, "storm_season", "events.1.name", "duplicate event name 'storm_season'"),
     Broken("event-probability-above-one",
-           {40: EVENT.replace("0.5", "1.5") % "parties.north.war_cost: 0.01"},
-           40, "1.5", "events.0.probability", "less than or equal to 1"),
-    Broken("event-sets-value-out-of-range", {40: EVENT % "parties.north.war_cost: 2"},
-           40, "2}", "events.0.set.parties.north.war_cost", "less than or equal to 1"),
-    Broken("event-sets-unknown-option", {40: EVENT % "issues.harbour.status_quo: sunk"},
-           40, "sunk", "events.0.set.issues.harbour.status_quo", "unknown option 'sunk'"),
-    Broken("event-sets-status-quo-outside-scale", {40: EVENT % "issues.border.status_quo: 50"},
-           40, "50", "events.0.set.issues.border.status_quo",
+           {STORM: EVENT.replace("0.5", "1.5") % "parties.north.war_cost: 0.01"},
+           STORM, "1.5", "events.0.probability", "less than or equal to 1"),
+    Broken("event-sets-value-out-of-range", {STORM: EVENT % "parties.north.war_cost: 2"},
+           STORM, "2}", "events.0.set.parties.north.war_cost", "less than or equal to 1"),
+    Broken("event-sets-unknown-option", {STORM: EVENT % "issues.harbour.status_quo: sunk"},
+           STORM, "sunk", "events.0.set.issues.harbour.status_quo", "unknown option 'sunk'"),
+    Broken("event-sets-status-quo-outside-scale", {STORM: EVENT % "issues.border.status_quo: 50"},
+           STORM, "50", "events.0.set.issues.border.status_quo",
            "50 is outside the scale of border [0, 40]"),
-    Broken("event-sets-unknown-mediator", {40: EVENT % "protocol.mediator: east"},
-           40, "east", "events.0.set.protocol.mediator", "unknown party"),
+    Broken("event-sets-unknown-mediator", {STORM: EVENT % "protocol.mediator: east"},
+           STORM, "east", "events.0.set.protocol.mediator", "unknown party"),
     Broken("event-sets-distribution-leaving-range",
-           {40: EVENT % "parties.north.patience: {uniform: [0.5, 1.5]}"},
-           40, "{uniform", "events.0.set.parties.north.patience",
+           {STORM: EVENT % "parties.north.patience: {uniform: [0.5, 1.5]}"},
+           STORM, "{uniform", "events.0.set.parties.north.patience",
            "can draw values in [0.5, 1.5]"),
-    Broken("event-sets-probability-of-an-event", {40: EVENT % "events.storm_season.probability: 2"},
-           40, "2}", "events.0.set.events.storm_season.probability", "less than or equal to 1"),
-    Broken("event-sets-a-nan", {40: EVENT % "battlefield.drift: .nan"},
-           40, ".nan", "events.0.set.battlefield.drift", "finite number"),
+    Broken("event-sets-probability-of-an-event",
+           {STORM: EVENT % "events.storm_season.probability: 2"},
+           STORM, "2}", "events.0.set.events.storm_season.probability", "less than or equal to 1"),
+    Broken("event-sets-a-nan", {STORM: EVENT % "battlefield.drift: .nan"},
+           STORM, ".nan", "events.0.set.battlefield.drift", "finite number"),
 ]  # fmt: skip
 
 
@@ -308,12 +327,12 @@ def test_broken_file_reports_its_problem_at_its_place(tmp_path, case):
         # nothing spelt close
         ({29: "    optimism: 0.2\n    colour: red"}, "parties.north.colour", "unknown field"),
         # the fields of a distribution
-        ({34: "    capability: {normal: {mean: 0.7, sdev: 0.1}}"},
+        ({S_CAPABILITY: "    capability: {normal: {mean: 0.7, sdev: 0.1}}"},
          "parties.south.capability.normal.sdev", "unknown field; did you mean sd?"),
         # an event's set names a parameter path: one step misspelt
-        ({40: EVENT % "parties.north.war_cots: 0.01"}, "events.0.set.parties.north.war_cots",
+        ({STORM: EVENT % "parties.north.war_cots: 0.01"}, "events.0.set.parties.north.war_cots",
          "; did you mean parties.north.war_cost?"),
-        ({40: EVENT % "parties.nort.war_cost: 0.01"}, "events.0.set.parties.nort.war_cost",
+        ({STORM: EVENT % "parties.nort.war_cost: 0.01"}, "events.0.set.parties.nort.war_cost",
          "; did you mean parties.north.war_cost?"),
     ],
 )  # fmt: skip
@@ -353,8 +372,8 @@ KEYWORD_CASES = [
     Broken("choice-weight",
            {27: NORTH_POSITIONS.replace("north_gets", "{choice: {north_gets: -1}}")},
            27, "-1", "parties.{id}.positions.{id}.choice.north_gets", "greater than or equal to 0"),
-    Broken("event-sets", {40: EVENT % "parties.north.war_cost: -1"},
-           40, "-1", "events.0.set.parties.{id}.war_cost", "greater than or equal to 0"),
+    Broken("event-sets", {STORM: EVENT % "parties.north.war_cost: -1"},
+           STORM, "-1", "events.0.set.parties.{id}.war_cost", "greater than or equal to 0"),
 ]  # fmt: skip
 
 
@@ -423,25 +442,33 @@ def test_the_unedited_file_is_valid():
     [
         # the distribution of "distribution-support-leaves-range", clipped into the range
         {32: "    war_cost: {normal: {mean: 0.01, sd: 0.01}, clip: [0, 1]}"},
-        {34: "    capability: {lognormal: {mean: 0.7, sd: 0.1}, clip: [0.01, 5]}"},
+        {S_CAPABILITY: "    capability: {lognormal: {mean: 0.7, sd: 0.1}, clip: [0.01, 5]}"},
         # a lognormal never draws 0, so it fits a capability (> 0) unclipped
-        {34: "    capability: {lognormal: {mean: 0.7, sd: 0.1}}"},
+        {S_CAPABILITY: "    capability: {lognormal: {mean: 0.7, sd: 0.1}}"},
         # the protocol kind defaults to mediated
         {5: PROTOCOL % "mediator: north"},
         {30: "    patience: {uniform: [0.9, 1.1], clip: [0.5, 0.99]}"},
         {
-            35: SOUTH_POSITIONS.replace(
+            S_POSITIONS: SOUTH_POSITIONS.replace(
                 "border: 0", "border: {normal: {mean: 5, sd: 1}, clip: [0, 40]}"
             )
         },
-        {30: "    patience: 1", 32: "    war_cost: 0", 40: EVENT % "parties.south.war_cost: 0.01"},
+        {
+            30: "    patience: 1",
+            32: "    war_cost: 0",
+            STORM: EVENT % "parties.south.war_cost: 0.01",
+        },
         {28: "    salience: {fishing_quota: 0.3, harbour: 0, border: 0}"},
-        {35: SOUTH_POSITIONS.replace("south_keeps", "{choice: {south_keeps: 3, shared: 1}}")},
-        {40: EVENT % "events.storm_season.probability: 0.9"},
-        {40: EVENT % "protocol.mediator: south, parties.south.salience.harbour: 0.1"},
-        {40: EVENT % "issues.harbour.status_quo: {choice: {shared: 1, north_gets: 1}}"},
-        {40: EVENT % "battlefield.drift: {normal: {mean: 0, sd: 0.1}}"},
-        {40: EVENT.replace("round: 4", "round: 20") % "parties.north.war_cost: 0.02"},
+        {
+            S_POSITIONS: SOUTH_POSITIONS.replace(
+                "south_keeps", "{choice: {south_keeps: 3, shared: 1}}"
+            )
+        },
+        {STORM: EVENT % "events.storm_season.probability: 0.9"},
+        {STORM: EVENT % "protocol.mediator: south, parties.south.salience.harbour: 0.1"},
+        {STORM: EVENT % "issues.harbour.status_quo: {choice: {shared: 1, north_gets: 1}}"},
+        {STORM: EVENT % "battlefield.drift: {normal: {mean: 0, sd: 0.1}}"},
+        {STORM: EVENT.replace("round: 4", "round: 20") % "parties.north.war_cost: 0.02"},
         {5: PROTOCOL % "kind: alternating, order: [south, north]"},
         {5: PROTOCOL % "kind: mediated, mediator: north, ratification: {quota: 0.6}"},
     ],
@@ -483,7 +510,7 @@ def test_every_field_problem_in_a_file_is_reported(tmp_path):
             26: "    capability: -1",
             28: "    salience: {fishing_quota: 0.3, harbour: -0.9, border: .nan}",
             30: "    patience: 1.5\n    patienc: 1",
-            34: "    capability: {normal: {mean: 0.7, sd: 0.1}}",
+            S_CAPABILITY: "    capability: {normal: {mean: 0.7, sd: 0.1}}",
         }
     )
     problems = problems_of(write(tmp_path, lines))
@@ -494,7 +521,7 @@ def test_every_field_problem_in_a_file_is_reported(tmp_path):
         (28, "parties.north.salience.harbour"),
         (30, "parties.north.patience"),
         (31, "parties.north.patienc"),
-        (35, "parties.south.capability"),
+        (S_POSITIONS, "parties.south.capability"),
     ]
 
 
@@ -505,7 +532,7 @@ def test_every_consistency_problem_in_a_file_is_reported(tmp_path):
             14: "    veto: [north, south, east]",
             23: "  effects: {harbor: -0.5}",
             27: NORTH_POSITIONS.replace("north_gets", "sunk"),
-            36: "    salience: {fishing_quota: 0, harbour: 0, border: 0}",
+            S_SALIENCE: "    salience: {fishing_quota: 0, harbour: 0, border: 0}",
         }
     )
     problems = problems_of(write(tmp_path, lines))
@@ -514,20 +541,20 @@ def test_every_consistency_problem_in_a_file_is_reported(tmp_path):
         (14, "issues.harbour.veto.2"),
         (23, "battlefield.effects.harbor"),
         (27, "parties.north.positions.harbour"),
-        (36, "parties.south.salience"),
+        (S_SALIENCE, "parties.south.salience"),
     ]
 
 
 def test_every_event_problem_in_a_file_is_reported(tmp_path):
     lines = edited(
         {
-            40: "  - {round: 30, name: storm_season, set: {parties.north.war_cost: 5}}\n"
+            STORM: "  - {round: 30, name: storm_season, set: {parties.north.war_cost: 5}}\n"
             "  - {round: 2, name: storm_season, set: {parties.west.war_cost: 0.1}}"
         }
     )
     problems = problems_of(write(tmp_path, lines))
     assert sorted((p.place.line, p.path) for p in problems) == [
-        (40, "events.0.set.parties.north.war_cost"),
-        (41, "events.1.name"),
-        (41, "events.1.set.parties.west.war_cost"),
+        (STORM, "events.0.set.parties.north.war_cost"),
+        (STORM + 1, "events.1.name"),
+        (STORM + 1, "events.1.set.parties.west.war_cost"),
     ]

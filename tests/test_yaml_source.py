@@ -347,20 +347,20 @@ def test_options_named_no_yes_and_on_stay_names(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "line", "path"),
+    ("old", "new", "path"),
     [
-        ("patience: 0.98", "patience: .nan", 30, "parties.north.patience"),
-        ("status_quo: 50", "status_quo: .inf", 9, "issues.fishing_quota.status_quo"),
-        ("optimism: 0.2", "optimism: -.inf", 29, "parties.north.optimism"),
-        ("max: 40", "max: .inf", 16, "issues.border.scale.max"),
-        ("sd: 0.1", "sd: .nan", 34, "parties.south.capability.normal.sd"),
-        ("drift: 0.3", "drift: .NaN", 21, "battlefield.drift"),
+        ("patience: 0.98", "patience: .nan", "parties.north.patience"),
+        ("status_quo: 50", "status_quo: .inf", "issues.fishing_quota.status_quo"),
+        ("optimism: 0.2", "optimism: -.inf", "parties.north.optimism"),
+        ("max: 40", "max: .inf", "issues.border.scale.max"),
+        ("sd: 0.1", "sd: .nan", "parties.south.capability.normal.sd"),
+        ("drift: 0.3", "drift: .NaN", "battlefield.drift"),
     ],
 )
-def test_nan_and_infinity_fail_validation_where_a_finite_number_is_needed(
-    tmp_path, old, new, line, path
-):
-    path_ = write(tmp_path, HARBOUR.read_text().replace(old, new))
+def test_nan_and_infinity_fail_validation_where_a_finite_number_is_needed(tmp_path, old, new, path):
+    text = HARBOUR.read_text()
+    line = next(n for n, row in enumerate(text.splitlines(), start=1) if old in row)
+    path_ = write(tmp_path, text.replace(old, new))
     with pytest.raises(UserError) as exc:
         load_scenario(path_)
     problem = only_problem(exc)
