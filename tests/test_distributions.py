@@ -265,7 +265,8 @@ def test_constants_are_repeated_over_the_block(harbour):
     values = draw_parameters(harbour, block_sequence(1, 0), 64).values
     np.testing.assert_array_equal(values["parties.north.capability"], np.full(64, 1.0))
     np.testing.assert_array_equal(values["parties.north.patience"], np.full(64, 0.98))
-    assert np.all(np.isnan(values["parties.north.resolve"]))
+    assert np.all(values["parties.north.resolve"] == 0.1)
+    assert np.all(np.isnan(values["parties.north.deadline"]))
     assert np.all(np.isnan(values["parties.north.reservation_value"]))
     np.testing.assert_array_equal(values["protocol.mediator"], np.full(64, -1))
 

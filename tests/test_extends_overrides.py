@@ -16,6 +16,11 @@ from sim.scenario.distributions import Normal
 from sim.scenario.loader import load_scenario
 
 HARBOUR = Path(__file__).parent / "data" / "harbour.yaml"
+LINES = HARBOUR.read_text().splitlines()
+SOUTH_POSITIONS = (
+    LINES.index("    positions: {fishing_quota: 30, harbour: south_keeps, border: 0}") + 1
+)
+STORM = 1 + next(n for n, line in enumerate(LINES) if "name: storm_season" in line)
 
 
 @pytest.fixture
@@ -215,7 +220,7 @@ def test_a_base_value_that_the_variant_made_invalid_is_reported_where_it_is_writ
     assert [(Path(p.place.file).name, p.place.line, p.path) for p in problems] == [
         ("base.yaml", 13, "issues.harbour.status_quo"),
         ("base.yaml", 27, "parties.north.positions.harbour"),
-        ("base.yaml", 35, "parties.south.positions.harbour"),
+        ("base.yaml", SOUTH_POSITIONS, "parties.south.positions.harbour"),
     ]
     assert "options: open, closed" in problems[0].message
 
@@ -265,7 +270,7 @@ def test_a_yaml_problem_in_the_base_names_the_base(tmp_path, base):
     path = variant(tmp_path, "extends: ../base.yaml\n")
     problem = only_problem(path)
     assert Path(problem.place.file).resolve() == base.resolve()
-    assert problem.place.line == 41
+    assert problem.place.line == len(LINES) + 1
     assert "duplicate key 'rounds'" in problem.message
 
 
@@ -463,13 +468,13 @@ def test_validate_warns_of_an_event_past_a_shortened_window(base):
     code, out, err = cli("validate", base, "--set", "rounds=3")
     assert code == 0
     assert out == f"{base}: OK (harbour-dispute: 2 parties, 3 issues, 3 weeks)\n"
-    assert err == f"{base}:40:13: {STORM_CANNOT_FIRE}\n"
+    assert err == f"{base}:{STORM}:13: {STORM_CANNOT_FIRE}\n"
 
 
 def test_run_warns_once_and_the_event_never_fires(base, tmp_path):
     code, _, err = cli("run", base, "--set", "rounds=3", "-n", "300", "--out", tmp_path / "r", "-q")
     assert code == 0
-    assert err == f"{base}:40:13: {STORM_CANNOT_FIRE}\n"
+    assert err == f"{base}:{STORM}:13: {STORM_CANNOT_FIRE}\n"
     runs = sim.load_results(tmp_path / "r")
     assert not runs["event.storm_season"].any()
     assert (runs["round"].dropna() <= 3).all()
@@ -478,7 +483,7 @@ def test_run_warns_once_and_the_event_never_fires(base, tmp_path):
 def test_the_api_warns_and_the_event_fires_only_inside_the_window(base):
     with pytest.warns(ScenarioWarning) as warned:
         short = sim.run(base, runs=300, overrides=["rounds=3"])
-    assert [str(w.message) for w in warned] == [f"{base}:40:13: {STORM_CANNOT_FIRE}"]
+    assert [str(w.message) for w in warned] == [f"{base}:{STORM}:13: {STORM_CANNOT_FIRE}"]
     assert warned[0].filename == __file__  # the caller's line, not negsim's
     assert not short["event.storm_season"].any()
     with warnings.catch_warnings():
