@@ -324,7 +324,8 @@ def test_the_model_does_not_know_which_protocol_runs(monkeypatch):
      ["protocol={kind: compromise}"]],
 )  # fmt: skip
 def test_every_protocol_is_reproducible_and_a_block_is_cut_not_rerun(overrides):
-    """Same seed, same bytes; a batch of N is the first N rows of a larger one (DESIGN §4)."""
+    """Same seed, same bytes; a batch of N is the first N rows of a larger one
+    (docs/design.md §4)."""
     scenario = load_scenario(HARBOUR, overrides)
     first = simulate_block(scenario, 7, 0, 40, block_size=64).runs
     again = simulate_block(scenario, 7, 0, 64, block_size=64).runs
