@@ -1,9 +1,10 @@
 """The scenario language (docs/design.md §2) as pydantic v2 models.
 
-Structure and ranges are checked field by field; what needs the whole scenario (ids that must
-exist, positions inside their issue's scale, events that set real parameters) is checked by
-:func:`sim.scenario.crosscheck.cross_check` once the structure is sound. Values stay in the
-issue's own units here: normalisation happens in :mod:`sim.scenario.units`.
+Structure and ranges are checked field by field here; what needs the whole scenario (ids that
+must exist, positions inside their issue's scale, events that set real parameters) is the next
+step up, :func:`sim.scenario.crosscheck.cross_check`, which reads these models (and the
+parameters they declare) and is run by the loader once the structure is sound. Values stay in
+the issue's own units here: normalisation happens in :mod:`sim.scenario.units`.
 """
 
 from __future__ import annotations
@@ -482,13 +483,6 @@ class Scenario(StrictModel):
     reference: Reference | None = Field(
         None, description="published forecasts and actual outcomes of a real case"
     )
-
-    @model_validator(mode="after")
-    def _cross_check(self):
-        from sim.scenario.crosscheck import cross_check
-
-        cross_check(self)
-        return self
 
     @property
     def inert_issues(self) -> frozenset[str]:
