@@ -293,6 +293,18 @@ DISTRIBUTION_MESSAGE = (
 )
 
 
+def draw_numbers(value: Any, rng: np.random.Generator | None, size: int) -> np.ndarray:
+    """``size`` draws of a number as written: a distribution's draws, or the number itself."""
+    if isinstance(value, _Distribution):
+        return value.draw(rng, size)
+    return np.full(size, float(value))
+
+
+def central_number(value: Any) -> float:
+    """A number as written at its centre: a distribution's mean, or the number itself."""
+    return value.mean() if isinstance(value, _Distribution) else float(value)
+
+
 def describe_range(
     ge: float | None = None,
     gt: float | None = None,

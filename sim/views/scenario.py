@@ -78,14 +78,8 @@ def _value(value, issue: IssueUnits | None = None) -> str:
         return "—"
     approx = "≈" if isinstance(value, _Distribution) else ""
     number = value.mean() if approx else float(value)
-    unit = f" {issue.unit}" if issue is not None and issue.unit else ""
+    unit = f" {issue.unit_label}" if issue is not None and issue.unit_label else ""
     return f"{approx}{number:,.4g}{unit}"
-
-
-def _forecast_text(units: IssueUnits, internal: float) -> str:
-    if units.is_options:
-        return f"{internal:.2f} (≈ {units.describe(internal)})"
-    return units.describe(internal)
 
 
 def render_scenario(scenario: Scenario, console: Console) -> None:
@@ -103,7 +97,6 @@ def render_scenario(scenario: Scenario, console: Console) -> None:
         issues.add_column(column)
     for iid, issue in scenario.issues.items():
         if issue.shares is not None:
-            kind = f"{issue.shares.total:g} shared among {', '.join(issue.shares.among)}"
             split = issue.status_quo
             status_quo = (
                 "nobody gets any"
@@ -111,15 +104,10 @@ def render_scenario(scenario: Scenario, console: Console) -> None:
                 else ", ".join(f"{p} {amount:g}" for p, amount in split.items())
             )
         else:
-            kind = (
-                " < ".join(issue.options)
-                if issue.options
-                else f"{issue.scale.min:g}–{issue.scale.max:g} {issue.scale.unit}".strip()
-            )
             status_quo = _value(issue.status_quo, units[iid])
         issues.add_row(
             iid if not issue.title else f"{iid}\n[dim]{issue.title}[/dim]",
-            kind,
+            units[iid].describe_range(),
             status_quo,
             ", ".join(issue.veto) or "—",
             "yes" if issue.battlefield else "",
@@ -136,7 +124,7 @@ def render_scenario(scenario: Scenario, console: Console) -> None:
                 f"{p} {units[iid].describe(forecast[f'{iid}.{p}'])}" for p in issue.shares.among
             )
         else:
-            footer = _forecast_text(units[iid], forecast[iid])
+            footer = units[iid].describe_point(forecast[iid])
         positions.add_column(iid, justify="right", footer=footer)
     for pid, party in scenario.parties.items():
         cells = []
