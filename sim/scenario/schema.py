@@ -131,6 +131,11 @@ class Shares(StrictModel):
         return self
 
 
+ISSUE_KINDS = ("scale", "options", "shares")
+"""The fields of :class:`Issue` that each make an issue of one kind; an issue fills exactly one.
+Each kind's model-side behaviour is a class of :mod:`sim.scenario.units`."""
+
+
 class Issue(StrictModel):
     """One dimension of the deal: a numeric ``scale``, ordered ``options``, or ``shares`` of a
     total among named parties."""
@@ -156,8 +161,9 @@ class Issue(StrictModel):
 
     @model_validator(mode="after")
     def _one_kind(self):
-        if sum(kind is not None for kind in (self.scale, self.options, self.shares)) != 1:
-            raise ValueError("an issue needs exactly one of scale, options or shares")
+        if sum(getattr(self, kind) is not None for kind in ISSUE_KINDS) != 1:
+            *others, last = ISSUE_KINDS
+            raise ValueError(f"an issue needs exactly one of {', '.join(others)} or {last}")
         split = isinstance(self.status_quo, dict)
         if self.shares is not None:
             if self.battlefield:
