@@ -18,7 +18,8 @@ from sim.bargaining.space import MAX_COMBINATIONS
 from sim.errors import did_you_mean
 from sim.scenario.distributions import Choice, _Distribution, support_within
 from sim.scenario.parameters import parameter_leaves
-from sim.scenario.schema import Alternating, Event, ExpectedUtility, Mediated, Scenario
+from sim.scenario.protocols import Alternating, ExpectedUtility, Mediated
+from sim.scenario.schema import Event, Scenario
 
 MAX_RATIONAL_PARTIES = 10
 """Subgame-perfect play enumerates every coalition: 2^(parties − 1) per proposer."""

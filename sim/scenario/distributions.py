@@ -1,4 +1,5 @@
-"""Uncertainty: the distributions a scenario may write wherever a number or an option stands.
+"""The values of the scenario language: numbers, ids, and the distributions a scenario may
+write wherever a number or an option stands.
 
 Each replicate draws its own value once, at its start (docs/design.md §2). A distribution knows its
 support (after ``clip``), its mean (``negsim show`` displays distributions by their mean) and how
@@ -25,6 +26,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+"""Ids of issues, parties and events: lower_snake_case."""
 
 
 def number(**bounds: float) -> Any:

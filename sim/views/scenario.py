@@ -11,10 +11,12 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.bargaining.utility import compromise
+from sim.model.protocols import PROTOCOLS
 from sim.scenario.distributions import Choice, _Distribution
 from sim.scenario.parameters import parameter_leaves
+from sim.scenario.protocols import Alternating, Compromise, ExpectedUtility, Mediated
 from sim.scenario.sampling import central_value
-from sim.scenario.schema import Alternating, ExpectedUtility, Mediated, Scenario
+from sim.scenario.schema import Scenario
 from sim.scenario.units import IssueUnits, Layout, issue_units
 
 
@@ -190,7 +192,20 @@ def _protocol(scenario: Scenario) -> str:
             f"q {protocol.q:g}, t {protocol.t:g}; forecast: the weighted median after "
             f"{scenario.rounds} {scenario.round_label}s)"
         )
-    return "compromise (Stokman's one-shot Σ c·s·x / Σ c·s; no bargaining)"
+    if isinstance(protocol, Compromise):
+        return "compromise (Stokman's one-shot Σ c·s·x / Σ c·s; no bargaining)"
+    # a protocol with no words of its own here: its kind and settings as written
+    settings = "; ".join(f"{name} {_setting(value)}" for name, value in protocol if name != "kind")
+    return f"{protocol.kind} ({settings})" if settings else protocol.kind
+
+
+def _setting(value) -> str:
+    """A protocol's setting as written: a number, name or distribution as :func:`_value`
+    writes it, anything else (a mapping, a list, a rule) as its data."""
+    plain = type(value) in (int, float) or isinstance(value, str | Choice | _Distribution)
+    if value is None or plain:
+        return _value(value)
+    return str(value.model_dump() if hasattr(value, "model_dump") else value)
 
 
 def _who_must_accept(scenario: Scenario) -> str:
@@ -204,7 +219,9 @@ def _who_must_accept(scenario: Scenario) -> str:
             if holders
             else "none named, so the decision rule alone decides"
         )
-    return "No deals: the protocol forecasts the outcome; veto lists play no part"
+    if PROTOCOLS[protocol.kind].forecast:
+        return "No deals: the protocol forecasts the outcome; veto lists play no part"
+    return "Veto holders: " + (holders or "none named")
 
 
 def _ratification(rule) -> str:

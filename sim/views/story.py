@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 from rich.console import Console
 
+from sim.model.protocols import PROTOCOLS
 from sim.scenario.schema import Scenario
 from sim.scenario.units import issue_units
 
@@ -96,6 +97,8 @@ def tell(scenario: Scenario, trace: pd.DataFrame, console: Console) -> None:
             f"[bold]Forecast after {scenario.rounds} {label}s[/bold] (the weighted median): "
             + _package(scenario, outcome, "outcome")
         )
+    elif PROTOCOLS[kind].forecast:
+        console.print(f"[bold]Forecast[/bold] ({kind}): " + _package(scenario, outcome, "outcome"))
     elif outcome["deal"]:
         console.print(
             f"[bold]Deal in {label} {outcome['round']}[/bold]: "
