@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from sim.batch.limits import DEFAULT_RUNS, DEFAULT_SEED
 from sim.errors import UserError
-from sim.scenario.loader import load_scenario
+from sim.scenario.loader import check_scenario, load_scenario
 from sim.scenario.schema import Scenario
 from sim.version import __version__
 
@@ -42,7 +42,7 @@ def _scenario(scenario: Scenario | str | Path, overrides: Iterable[str]) -> Scen
     if isinstance(scenario, Scenario):
         if overrides:
             raise UserError("overrides apply to a scenario file; pass its path")
-        return scenario
+        return check_scenario(scenario)
     return load_scenario(scenario, overrides)
 
 

@@ -370,7 +370,7 @@ def sweep(
             on_block=advance,
             prepared=prepared,
         )
-    units = {iid: u.unit for iid, u in issue_units(first.issues).items()}
+    units = {iid: u.unit_label for iid, u in issue_units(first.issues).items()}
     print_sweep(
         summary,
         console,

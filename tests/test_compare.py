@@ -354,7 +354,7 @@ def test_per_batch_summaries(folders):
     assert harbour.interval == wilson_interval(harbour.deals, RUNS)
     deals = runs[runs["deal"]]
     border = harbour.issues["border"]
-    assert border.unit == "km held by north" and border.scale == 40
+    assert border.unit == "km held by north" and border.units.width == 40
     assert border.median == pytest.approx(deals["outcome.border"].median())
     assert border.q10 == pytest.approx(deals["outcome.border"].quantile(0.1))
     shares = deals["outcome_label.harbour"].value_counts(normalize=True)
@@ -463,10 +463,10 @@ def test_meaningless_rows_are_skipped_with_one_line_each(folders, tmp_path):
     comparison = compare([folders["harbour-0"], tmp_path / "changed"])
     assert comparison.skipped == [
         "time to deal: rounds are weeks in batch harbour-0 but months in batch changed: skipped",
-        "issue `fishing_quota` is in '% to north' in batch harbour-0 but 'tonnes' in batch "
-        "changed: skipped",
+        "issue `fishing_quota` is in '% to north' in batch harbour-0 but is in 'tonnes' in "
+        "batch changed: skipped",
         "issue `harbour` has options south_keeps, shared, north_gets in batch harbour-0 but "
-        "south_keeps, joint, north_gets in batch changed: skipped",
+        "has options south_keeps, joint, north_gets in batch changed: skipped",
         "issue `border` is not in batch changed: skipped",
     ]
     assert [row.subject for row in comparison.rows] == [

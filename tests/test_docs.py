@@ -1,5 +1,6 @@
-"""The documentation stands on its own: its links lead to files of the repository, and every
-"docs/design.md §N" cited in the code, the tests and the docs names a section that exists."""
+"""The documentation stands on its own: its links lead to files of the repository, every
+"docs/design.md §N" cited in the code, the tests and the docs names a section that exists, and
+every family of result columns is in the table of docs/model.md §8."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
+
+from sim.batch.families import FAMILIES
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
@@ -42,3 +45,11 @@ def test_every_citation_of_the_design_names_one_of_its_sections():
                 cited.setdefault(int(number), []).append(str(path.relative_to(ROOT)))
     assert cited, "no citation found: the pattern no longer matches how the code cites"
     assert {n: where for n, where in cited.items() if n not in sections} == {}
+
+
+def test_every_family_of_result_columns_is_documented():
+    """A new family of columns is one line in sim/batch/families.py and one row of
+    docs/model.md §8, the table a reader looks its columns up in."""
+    text = (ROOT / "docs" / "model.md").read_text()
+    section = text[text.index("## 8. Result columns") : text.index("## 9. ")]
+    assert [f.prefix for f in FAMILIES if f"`{f.prefix}" not in section] == []

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import sim
 from sim.errors import UserError
 from sim.scenario.distributions import tagged_kind
 from sim.scenario.loader import load_scenario
@@ -558,3 +559,14 @@ def test_every_event_problem_in_a_file_is_reported(tmp_path):
         (STORM + 1, "events.1.name"),
         (STORM + 1, "events.1.set.parties.west.war_cost"),
     ]
+
+
+def test_a_scenario_built_in_code_is_checked_as_a_whole_before_it_runs():
+    """The API takes a ``Scenario`` built in code too; what the loader would refuse in a file
+    (here a veto by a party that does not exist) is refused there, by its dotted path."""
+    data = load_scenario(HARBOUR).model_dump(by_alias=True, exclude_unset=True)
+    data["issues"]["harbour"]["veto"] = ["north", "east"]
+    scenario = Scenario.model_validate(data)  # well-formed field by field
+    with pytest.raises(UserError) as caught:
+        sim.run(scenario, runs=2)
+    assert [(p.place, p.path) for p in caught.value.problems] == [(None, "issues.harbour.veto.1")]

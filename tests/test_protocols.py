@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -23,15 +24,18 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from helpers import HARBOUR, cli, words
+from rich.console import Console
 
 import sim
 from sim.batch.runner import simulate_block
 from sim.errors import UserError
 from sim.model import model as model_module
 from sim.model.protocols import PROTOCOLS, Proposal, Protocol
-from sim.scenario.distributions import tagged_kind
+from sim.scenario.distributions import StrictModel, tagged_kind
 from sim.scenario.loader import load_scenario
-from sim.scenario.schema import Protocol as ProtocolSetting
+from sim.scenario.protocols import PROTOCOL_SETTINGS
+from sim.scenario.protocols import Protocol as ProtocolSetting
+from sim.views.scenario import render_scenario
 
 ROOT = Path(__file__).parent.parent
 REFERENCE = ROOT / "scenarios" / "reference"
@@ -279,10 +283,40 @@ def test_the_compromise_protocol_forecasts_the_compromise_column(path):
 
 
 def test_every_protocol_kind_of_the_language_is_registered():
+    """The language reads its protocols from PROTOCOL_SETTINGS, the model from PROTOCOLS: the
+    same kinds, each settings class under its own kind, and an unknown kind is told them all."""
     members = ProtocolSetting.__origin__.__args__
     kinds = {tagged_kind(member.__metadata__[0].tag) for member in members}
-    assert kinds == set(PROTOCOLS) == {"mediated", "alternating", "expected_utility", "compromise"}
+    assert kinds == set(PROTOCOL_SETTINGS) == set(PROTOCOLS)
+    for kind, settings in PROTOCOL_SETTINGS.items():
+        assert settings.model_fields["kind"].annotation == Literal[kind]
     assert all(issubclass(cls, Protocol) for cls in PROTOCOLS.values())
+    with pytest.raises(UserError) as caught:
+        load_scenario(HARBOUR, ["protocol={kind: auction}"])
+    message = str(caught.value)
+    assert "protocol: kind: expected" in message
+    assert all(kind in message for kind in PROTOCOL_SETTINGS)
+
+
+def test_show_tells_a_protocol_it_has_no_words_for_by_its_kind_and_settings(monkeypatch):
+    """A new protocol is described in ``negsim show`` by its kind and settings until it is given
+    words of its own — never as another protocol — and, bargaining, keeps its veto holders."""
+
+    class Auction(StrictModel):
+        kind: Literal["auction"] = "auction"
+        reserve: float = 0.25
+        order: tuple[str, ...] = ("north", "south")
+
+    class Sealed(Protocol):
+        """Bargains (not a forecast); never run here."""
+
+    monkeypatch.setitem(PROTOCOLS, "auction", Sealed)
+    scenario = load_scenario(HARBOUR).model_copy(update={"protocol": Auction()})
+    console = Console(record=True, width=200)
+    render_scenario(scenario, console)
+    text = console.export_text()
+    assert "protocol: auction (reserve 0.25; order ('north', 'south'))" in text
+    assert "Veto holders: north, south" in text
 
 
 def test_the_model_does_not_know_which_protocol_runs(monkeypatch):
@@ -324,7 +358,8 @@ def test_the_model_does_not_know_which_protocol_runs(monkeypatch):
      ["protocol={kind: compromise}"]],
 )  # fmt: skip
 def test_every_protocol_is_reproducible_and_a_block_is_cut_not_rerun(overrides):
-    """Same seed, same bytes; a batch of N is the first N rows of a larger one (DESIGN §4)."""
+    """Same seed, same bytes; a batch of N is the first N rows of a larger one
+    (docs/design.md §4)."""
     scenario = load_scenario(HARBOUR, overrides)
     first = simulate_block(scenario, 7, 0, 40, block_size=64).runs
     again = simulate_block(scenario, 7, 0, 64, block_size=64).runs

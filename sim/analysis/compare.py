@@ -60,7 +60,7 @@ from sim.analysis.statistics import (
 from sim.analysis.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from sim.batch.families import PARAM, PAYOFF, UTILITY, extra_outcomes
 from sim.errors import UserError
-from sim.scenario.units import IssueUnits, Layout
+from sim.scenario.units import IssueUnits, Layout, OptionUnits
 
 ALPHA = 0.05
 CONFIDENCE = 0.95
@@ -84,9 +84,7 @@ class IssueDistribution:
     key: str
     issue: str
     title: str | None
-    unit: str
-    options: tuple[str, ...]
-    scale: float
+    units: IssueUnits
     count: int  # deals (or forecasts) in the sample
     median: float | None = None
     q10: float | None = None
@@ -95,8 +93,8 @@ class IssueDistribution:
     samples: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
 
     @property
-    def is_options(self) -> bool:
-        return bool(self.options)
+    def unit(self) -> str:
+        return self.units.unit_label
 
 
 @dataclass
@@ -165,30 +163,21 @@ def _terms(batch: Batch, sample: np.ndarray) -> dict[str, IssueDistribution]:
     for dim in Layout.of(batch.scenario.issues).dimensions:
         units, column = dim.units, f"outcome.{dim.name}"
         title = batch.scenario.issues[dim.issue].title
-        if units.is_options:
+        if isinstance(units, OptionUnits):
             samples = _option_names(runs, dim.name, units, sample)
             if samples is None:
                 continue
             count = len(samples)
             shares = {o: float(np.mean(samples == o)) if count else 0.0 for o in units.options}
             issues[dim.name] = IssueDistribution(
-                dim.name,
-                dim.issue,
-                title,
-                "",
-                units.options,
-                1.0,
-                count,
-                shares=shares,
-                samples=samples,
+                dim.name, dim.issue, title, units, count, shares=shares, samples=samples
             )
             continue
         if column not in runs.columns:
             continue
         samples = runs.loc[sample, column].to_numpy(dtype=float)
-        unit = f"of {units.width:g}" if units.is_shares else units.unit
         distribution = IssueDistribution(
-            dim.name, dim.issue, title, unit, (), units.width, len(samples), samples=samples
+            dim.name, dim.issue, title, units, len(samples), samples=samples
         )
         if len(samples):
             distribution.median, distribution.q10, distribution.q90 = _quantiles(samples)
@@ -197,12 +186,13 @@ def _terms(batch: Batch, sample: np.ndarray) -> dict[str, IssueDistribution]:
 
 
 def _option_names(
-    runs: pd.DataFrame, key: str, units: IssueUnits, rows: np.ndarray
+    runs: pd.DataFrame, key: str, units: OptionUnits, rows: np.ndarray
 ) -> np.ndarray | None:
     """The option names of issue ``key`` in the replicates ``rows`` (a mask over all): its
     label column, or its positions snapped to options; None when the batch has neither."""
-    if f"outcome_label.{key}" in runs.columns:
-        return runs.loc[rows, f"outcome_label.{key}"].astype(str).to_numpy(dtype=object)
+    label = units.label_column("outcome", key)
+    if label in runs.columns:
+        return runs.loc[rows, label].astype(str).to_numpy(dtype=object)
     if f"outcome.{key}" in runs.columns:
         positions = runs.loc[rows, f"outcome.{key}"].to_numpy(dtype=float)
         return units.labels(units.to_internal(positions))
@@ -504,9 +494,8 @@ class _Pair:
         detail: dict = {}
         if self.pairs.paired:
             both = self.ref.sample & self.other.sample
-            units = Layout.of(self.ref.batch.scenario.issues).units[a_issue.issue]
-            a = _option_names(self.ref.batch.runs, key, units, both)
-            b = _option_names(self.other.batch.runs, key, units, both)
+            a = _option_names(self.ref.batch.runs, key, a_issue.units, both)
+            b = _option_names(self.other.batch.runs, key, a_issue.units, both)
             table = np.array([[np.sum((a == x) & (b == y)) for y in options] for x in options])
             statistic, p = stuart_maxwell_test(table)
             test = "Stuart–Maxwell"
@@ -561,8 +550,8 @@ class _Pair:
                 return (
                     f"issue `{key}`: fewer than {MIN_PAIRS} replicates with a deal in both: skipped"
                 )
-        if a.is_options:
-            return self.options(key, a.options)
+        if isinstance(a.units, OptionUnits):
+            return self.options(key, a.units.options)
         deals = not (ref.forecast or other.forecast)
         if self.pairs.paired:
             column = f"outcome.{key}"
@@ -570,7 +559,7 @@ class _Pair:
             pairs = {"pairs": int(both.sum())}
         else:
             values, pairs = [a.samples, b.samples], {}
-        threshold = self.thresholds.scale * a.scale
+        threshold = self.thresholds.scale * a.units.width
         return self.numeric("issue", key, a.unit, *values, threshold, deals=deals, **pairs)
 
     def party(self, measure: str, pid: str) -> Row | str:
@@ -621,21 +610,10 @@ def _issue_problem(key: str, ref: BatchStats, other: BatchStats) -> str | None:
         return f"issue `{key}` is not in batch {ref.label} (the reference): skipped"
     if b is None:
         return f"issue `{key}` is not in batch {other.label}: skipped"
-    if a.is_options != b.is_options:
-        kinds = ["has options" if x.is_options else "is a scale" for x in (a, b)]
+    if not a.units.reads_like(b.units):  # another kind, other options, another unit
         return (
-            f"issue `{key}` {kinds[0]} in batch {ref.label} but {kinds[1]} in batch "
-            f"{other.label}: skipped"
-        )
-    if a.is_options and set(a.options) != set(b.options):
-        return (
-            f"issue `{key}` has options {', '.join(a.options)} in batch {ref.label} but "
-            f"{', '.join(b.options)} in batch {other.label}: skipped"
-        )
-    if not a.is_options and a.unit != b.unit:
-        return (
-            f"issue `{key}` is in '{a.unit}' in batch {ref.label} but '{b.unit}' in batch "
-            f"{other.label}: skipped"
+            f"issue `{key}` {a.units.reading} in batch {ref.label} but {b.units.reading} in "
+            f"batch {other.label}: skipped"
         )
     for x, d in ((ref, a), (other, b)):
         if d.count == 0:

@@ -35,7 +35,7 @@ from sim.batch.families import EVENT, LABEL, OUTCOME, PARAM
 from sim.errors import UserError
 from sim.scenario.parameters import event_set_leaves, parameter_leaves
 from sim.scenario.schema import Scenario
-from sim.scenario.units import issue_units
+from sim.scenario.units import IssueUnits, OptionUnits, issue_units
 
 LEARN_ROWS = 3000  # replicates a forest learns from (two thirds) and is judged on (one third)
 TREES = 60
@@ -330,14 +330,14 @@ def _number(text: str) -> float:
         raise UserError(f"--target: expected a number, got {text!r}") from None
 
 
-def _units(scenario: Scenario | None) -> dict[str, tuple[str, tuple[str, ...]]]:
-    """Per parameter path, the unit and option names of the issue whose positions it holds."""
+def _units(scenario: Scenario | None) -> dict[str, IssueUnits]:
+    """Per parameter path that holds a position, the units of its issue."""
     if scenario is None:
         return {}
     units = issue_units(scenario.issues)
     leaves = {**parameter_leaves(scenario), **event_set_leaves(scenario)}
     return {
-        path: (units[leaf.issue].unit, units[leaf.issue].options)
+        path: units[leaf.issue]
         for path, leaf in leaves.items()
         if getattr(leaf, "issue", None) in units
     }
@@ -348,12 +348,12 @@ def _condition(name: str, low, high, scenario: Scenario | None, units) -> Condit
         event = name.removeprefix(EVENT)
         titles = {e.name: e.title for e in scenario.events} if scenario is not None else {}
         return Condition(name, titles.get(event), fired=low is not None and low > 0)
-    unit, options = units.get(name, ("", ()))
-    if options:
+    issue = units.get(name)
+    if isinstance(issue, OptionUnits):  # a position drawn as an option's index
         first = 0 if low is None else math.ceil(low - 1e-9)
-        last = len(options) - 1 if high is None else math.floor(high + 1e-9)
-        return Condition(name, None, options=tuple(options[first : last + 1]))
-    return Condition(name, None, unit, low, high)
+        last = len(issue.options) - 1 if high is None else math.floor(high + 1e-9)
+        return Condition(name, None, options=issue.options[first : last + 1])
+    return Condition(name, None, "" if issue is None else issue.unit_label, low, high)
 
 
 def discover(

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sim.scenario.schema import Scenario
-from sim.scenario.units import Layout
+from sim.scenario.units import Dimension, Layout, OptionUnits
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 
@@ -40,10 +40,7 @@ def fans(rounds_file: str | Path, scenario: Scenario) -> list[Fan]:
     """The fan of every dimension of ``scenario`` from its batch's ``rounds.parquet``."""
     dimensions = Layout.of(scenario.issues).dimensions
     names = set(pq.read_schema(rounds_file).names)
-    wanted = ["round"]
-    for dim in dimensions:
-        label = f"text_label.{dim.name}"
-        wanted.append(label if dim.units.is_options and label in names else f"text.{dim.name}")
+    wanted = ["round", *(_column(dim) for dim in dimensions)]
     frame = pd.read_parquet(rounds_file, columns=[c for c in wanted if c in names])
     if frame.empty:  # a one-shot protocol plays no round
         return []
@@ -52,22 +49,25 @@ def fans(rounds_file: str | Path, scenario: Scenario) -> list[Fan]:
     bargaining = grouped.size().to_numpy()
     out = []
     for dim in dimensions:
-        units = dim.units
-        if units.is_options:
-            column = f"text_label.{dim.name}"
-            if column not in frame:
-                continue
+        units, column = dim.units, _column(dim)
+        if column not in frame:
+            continue
+        if isinstance(units, OptionUnits):
             counts = pd.crosstab(frame["round"], frame[column]).reindex(
                 index=rounds, columns=list(units.options), fill_value=0
             )
             shares = {o: counts[o].to_numpy() / bargaining for o in units.options}
             out.append(Fan(dim.name, "", units.options, rounds, bargaining, shares=shares))
             continue
-        column = f"text.{dim.name}"
-        if column not in frame:
-            continue
         table = grouped[column].quantile(list(QUANTILES)).unstack()
         quantiles = {q: table[q].to_numpy() for q in QUANTILES}
-        unit = f"of {units.width:g}" if units.is_shares else units.unit
-        out.append(Fan(dim.name, unit, (), rounds, bargaining, quantiles=quantiles))
+        out.append(Fan(dim.name, units.unit_label, (), rounds, bargaining, quantiles=quantiles))
     return out
+
+
+def _column(dim: Dimension) -> str:
+    """The column a dimension's fan reads: the option names on an option issue (the shares of
+    each option per round), else the text in native units (its quantiles per round)."""
+    if isinstance(dim.units, OptionUnits):
+        return dim.units.label_column("text", dim.name)
+    return f"text.{dim.name}"

@@ -1,4 +1,4 @@
-"""Which assumptions and events drive each outcome of a batch, or of a sweep (DESIGN.md §6).
+"""Which assumptions and events drive each outcome of a batch, or of a sweep (docs/design.md §6).
 
 - **One batch** (a results folder): the drivers are every drawn parameter that varies
   (``param.*``) and every event, fired or not (``event.*``); the outcomes are the deal (0/1),

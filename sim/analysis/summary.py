@@ -122,8 +122,8 @@ class _Tally:
             issues=[
                 IssueSummary(
                     issue,
-                    self._typical(issue, True, units.get(issue, "")),
-                    self._typical(issue, False, units.get(issue, "")),
+                    self._typical(issue, True, units.get(issue.split(".")[0], "")),
+                    self._typical(issue, False, units.get(issue.split(".")[0], "")),
                 )
                 for issue in self.issues
             ],
@@ -135,7 +135,8 @@ class _Tally:
 
 
 def summarize(runs: pd.DataFrame, units: dict[str, str] | None = None) -> BatchSummary:
-    """Summarise a batch's ``runs`` rows; ``units`` maps issue ids to their unit names."""
+    """Summarise a batch's ``runs`` rows; ``units`` maps issue ids to their unit names (a
+    shares issue's, for each party's amount)."""
     tally = _Tally()
     tally.add(runs)
     return tally.result(units or {})

@@ -14,7 +14,7 @@ import pandas as pd
 
 from sim.analysis.folders import load_batch
 from sim.experiments.sweep import load_summary, read_sweep
-from sim.scenario.units import Layout
+from sim.scenario.units import Layout, OptionUnits
 
 QUANTILES = (0.1, 0.5, 0.9)
 
@@ -68,8 +68,8 @@ def load_sweep(folder: str | Path) -> Sweep:
     terms = []
     for dim in layout.dimensions:
         units = dim.units
-        if units.is_options:
-            column = f"outcome_label.{dim.name}"
+        if isinstance(units, OptionUnits):
+            column = units.label_column("outcome", dim.name)
             shares = {o: np.full(len(batches), np.nan) for o in units.options}
             for n, batch in enumerate(batches):
                 deal = _deals(batch.runs)
@@ -87,8 +87,7 @@ def load_sweep(folder: str | Path) -> Sweep:
                 values = np.quantile(batch.runs.loc[deal, column].to_numpy(float), QUANTILES)
                 for q, value in zip(QUANTILES, values, strict=True):
                     quantiles[q][n] = value
-        unit = f"of {units.width:g}" if units.is_shares else units.unit
-        terms.append(Terms(dim.name, unit, quantiles=quantiles))
+        terms.append(Terms(dim.name, units.unit_label, quantiles=quantiles))
     return Sweep(folder, info, summary, terms, batches[0].scenario.round_label)
 
 

@@ -38,12 +38,8 @@ def runs_table(
         "end_round": pa.array(outcomes.round[keep]),
     }
     for k, dim in enumerate(dimensions):
-        columns[f"outcome.{dim.name}"] = pa.array(dim.units.to_native(outcomes.package[keep, k]))
-    for k, dim in enumerate(dimensions):
-        if dim.units.is_options:
-            columns[f"outcome_label.{dim.name}"] = pa.array(
-                dim.units.labels(outcomes.package[keep, k]).astype(str)
-            )
+        written = dim.units.result_columns("outcome", dim.name, outcomes.package[keep, k])
+        columns.update({name: pa.array(values) for name, values in written.items()})
     for name, values in (
         ("utility", outcomes.utility),
         ("payoff", outcomes.payoff),
@@ -59,12 +55,9 @@ def runs_table(
         columns[f"zone.{zone}.at_end"] = pa.array(outcomes.zone_end[keep, kind])
     found = ~np.isnan(outcomes.nash[keep, 0]) if len(dimensions) else np.zeros(count, bool)
     for k, dim in enumerate(dimensions):
-        columns[f"nash.{dim.name}"] = pa.array(
-            dim.units.to_native(outcomes.nash[keep, k]), mask=~found
-        )
-        if dim.units.is_options:
-            labels = dim.units.labels(np.nan_to_num(outcomes.nash[keep, k])).astype(str)
-            columns[f"nash_label.{dim.name}"] = pa.array(labels, mask=~found)
+        nash = np.nan_to_num(outcomes.nash[keep, k])  # where none was found, masked
+        written = dim.units.result_columns("nash", dim.name, nash)
+        columns.update({name: pa.array(values, mask=~found) for name, values in written.items()})
     columns["durable"] = pa.array(outcomes.durable[keep], mask=~deal)
     for k, dim in enumerate(dimensions):
         columns[f"compromise.{dim.name}"] = pa.array(
@@ -108,11 +101,8 @@ def rounds_table(scenario: Scenario, records: list[dict], first: int, count: int
         for k, dim in enumerate(dimensions):
             units, name = dim.units, dim.name
             columns[f"status_quo.{name}"] = pa.array(units.to_native(record["status_quo"][keep, k]))
-            columns[f"text.{name}"] = pa.array(units.to_native(record["text"][keep, k]))
-            if units.is_options:
-                columns[f"text_label.{name}"] = pa.array(
-                    units.labels(record["text"][keep, k]).astype(str)
-                )
+            written = units.result_columns("text", name, record["text"][keep, k])
+            columns.update({column: pa.array(values) for column, values in written.items()})
         for name in ("reservation", "aspiration", "insistence", "believed", "utility", "accepted"):
             for n, pid in enumerate(parties):
                 columns[f"{name}.{pid}"] = pa.array(record[name][keep, n])

@@ -218,7 +218,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
         paths = {
             f"issues.{iid}.status_quo": Binding(self, "status_quo", (self.layout.column(iid),))
             for iid, units in self.layout.units.items()
-            if not units.is_shares
+            if units.has_position
         }
         for party in self.agents:
             paths.update(party_bindings(party, self.layout))

@@ -79,7 +79,7 @@ class PartyState(ReplicateState):
         """On a shares issue a party's ideal is all of it: share 1 for itself, 0 for the others.
         A party not among the sharers does not care; its ideal is an equal split."""
         for iid, units in layout.units.items():
-            if not units.is_shares:
+            if units.has_position:
                 continue
             for n, party in enumerate(party_ids):
                 for k, pid in zip(layout.columns(iid), units.shares, strict=True):
@@ -250,7 +250,7 @@ def party_bindings(party: PartyBehaviour, layout: Layout) -> dict[str, Binding]:
         paths[f"{base}.concession.{name}"] = Binding(state, name, (n,))
     for iid, units in layout.units.items():
         columns = tuple(layout.columns(iid))
-        if not units.is_shares:
+        if units.has_position:
             paths[f"{base}.positions.{iid}"] = Binding(state, "ideal", (n, columns[0]))
         paths[f"{base}.salience.{iid}"] = Binding(state, "salience", (n, columns))
     return paths

@@ -17,7 +17,9 @@ from pydantic import ValidationError
 from sim.bargaining.space import MAX_COMBINATIONS
 from sim.errors import did_you_mean
 from sim.scenario.distributions import Choice, _Distribution, support_within
-from sim.scenario.schema import Alternating, Event, ExpectedUtility, Mediated, Scenario
+from sim.scenario.parameters import parameter_leaves
+from sim.scenario.protocols import Alternating, ExpectedUtility, Mediated
+from sim.scenario.schema import Event, Scenario
 
 MAX_RATIONAL_PARTIES = 10
 """Subgame-perfect play enumerates every coalition: 2^(parties − 1) per proposer."""
@@ -33,10 +35,8 @@ class KeyPath(tuple):
 
 
 class CrossCheckError(Exception):
-    """The scenario is well-formed field by field but inconsistent as a whole.
-
-    Not a ValueError on purpose: pydantic lets it through with its paths intact.
-    """
+    """The scenario is well-formed field by field but inconsistent as a whole: every problem,
+    each with its data path."""
 
     def __init__(self, problems: list[tuple[DataPath, str]]):
         self.problems = problems
@@ -357,8 +357,6 @@ def _position_problems(s: Scenario, iid: str, value: Any, path: DataPath):
 
 
 def _event_problems(s: Scenario):
-    from sim.scenario.parameters import parameter_leaves
-
     settable = parameter_leaves(s)
     seen: set[str] = set()
     for n, event in enumerate(s.events):
@@ -446,10 +444,9 @@ def _set_value_problem(s: Scenario, target: str, value: Any, sets: dict[str, Any
             node = node[key]
         node[last] = change.model_dump() if hasattr(change, "model_dump") else change
     try:
-        Scenario.model_validate(data)
+        applied = Scenario.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         return first["msg"].removeprefix("Value error, ")
-    except CrossCheckError as exc:
-        return exc.problems[0][1]
-    return None
+    problem = next(_problems(applied), None)
+    return None if problem is None else problem[1]

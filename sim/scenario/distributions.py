@@ -1,4 +1,5 @@
-"""Uncertainty: the distributions a scenario may write wherever a number or an option stands.
+"""The values of the scenario language: numbers, ids, and the distributions a scenario may
+write wherever a number or an option stands.
 
 Each replicate draws its own value once, at its start (docs/design.md §2). A distribution knows its
 support (after ``clip``), its mean (``negsim show`` displays distributions by their mean) and how
@@ -25,6 +26,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+"""Ids of issues, parties and events: lower_snake_case."""
 
 
 def number(**bounds: float) -> Any:
@@ -291,6 +295,18 @@ DISTRIBUTION_MESSAGE = (
     "expected a number or a distribution: {normal: {mean, sd}}, {uniform: [lo, hi]}, "
     "{triangular: [lo, mode, hi]}, {beta: {a, b}} or {lognormal: {mean, sd}}"
 )
+
+
+def draw_numbers(value: Any, rng: np.random.Generator | None, size: int) -> np.ndarray:
+    """``size`` draws of a number as written: a distribution's draws, or the number itself."""
+    if isinstance(value, _Distribution):
+        return value.draw(rng, size)
+    return np.full(size, float(value))
+
+
+def central_number(value: Any) -> float:
+    """A number as written at its centre: a distribution's mean, or the number itself."""
+    return value.mean() if isinstance(value, _Distribution) else float(value)
 
 
 def describe_range(

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import Place, Problem, UserError, did_you_mean, warn
-from sim.scenario.crosscheck import CrossCheckError, KeyPath, cross_check_warnings
+from sim.scenario.crosscheck import CrossCheckError, KeyPath, cross_check, cross_check_warnings
 from sim.scenario.distributions import tagged_kind, value_kind
 from sim.scenario.schema import Scenario
 from sim.scenario.shape import fields_at, takes_a_value
@@ -57,6 +57,7 @@ def validate_document(doc: Document) -> Scenario:
     (:class:`~sim.errors.ScenarioWarning`)."""
     try:
         scenario = Scenario.model_validate(doc.data)
+        cross_check(scenario)
     except ValidationError as exc:
         raise UserError([pydantic_problem(doc, e, Scenario) for e in exc.errors()]) from None
     except CrossCheckError as exc:
@@ -68,6 +69,17 @@ def validate_document(doc: Document) -> Scenario:
         ) from None
     for path, message in cross_check_warnings(scenario):
         warn(Problem(doc.place(path), _dotted(path), message))
+    return scenario
+
+
+def check_scenario(scenario: Scenario) -> Scenario:
+    """``scenario`` as built in code rather than read from a file, checked as a whole as the
+    loader checks a file; there is no file to place its problems in, so each names its dotted
+    path only."""
+    try:
+        cross_check(scenario)
+    except CrossCheckError as exc:
+        raise UserError([Problem(None, _dotted(p), m) for p, m in exc.problems]) from None
     return scenario
 
 

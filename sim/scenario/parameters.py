@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sim.scenario.distributions import value_kind
-from sim.scenario.schema import DEFAULT_BETA, Concession, Mediated, Party, Scenario, drawn_fields
+from sim.scenario.protocols import Mediated
+from sim.scenario.schema import DEFAULT_BETA, Concession, Party, Scenario, drawn_fields
 
 LeafKind = Literal["number", "position", "style", "mediator"]
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from sim.scenario.distributions import Choice, _Distribution
+from sim.scenario.distributions import central_number, draw_numbers
 from sim.scenario.parameters import Leaf, event_set_leaves, parameter_leaves
 from sim.scenario.schema import CONCESSION_STYLES, Scenario
 from sim.scenario.units import IssueUnits, issue_units
@@ -89,43 +88,16 @@ def _leaf_values(
         index = -1 if value is None else parties.index(value)
         return np.full(size, index), np.full(size, value, dtype=object)
     if leaf.kind == "position":
-        issue = units[leaf.issue]
-        if issue.is_options:
-            index = _option_indices(value, issue, rng, size)
-            return issue.points[index], np.asarray(issue.options, dtype=object)[index]
-        native = _numbers(value, rng, size)
-        return issue.to_internal(native), native
+        return units[leaf.issue].draw(value, rng, size)
     if value is None:
         return np.full(size, np.nan), np.full(size, np.nan)
-    native = _numbers(value, rng, size)
+    native = draw_numbers(value, rng, size)
     return native, native
-
-
-def _numbers(value: Any, rng: np.random.Generator | None, size: int) -> np.ndarray:
-    if isinstance(value, _Distribution):
-        return value.draw(rng, size)
-    return np.full(size, float(value))
-
-
-def _option_indices(value: Any, issue: IssueUnits, rng, size: int) -> np.ndarray:
-    if isinstance(value, Choice):
-        return value.draw(rng, size, list(issue.options))
-    return np.full(size, issue.option_index(value))
 
 
 def central_value(leaf: Leaf, units: dict[str, IssueUnits]) -> float:
     """A leaf's central value in model form (distributions by their mean, choices by their
     expected point) — what ``negsim show`` displays and its compromise forecast uses."""
-    value = leaf.value
     if leaf.kind == "position":
-        issue = units[leaf.issue]
-        if isinstance(value, Choice):
-            return float(value.probabilities(list(issue.options)) @ issue.points)
-        if isinstance(value, str):
-            return float(issue.points[issue.option_index(value)])
-        return float(issue.to_internal(_mean(value)))
-    return _mean(value)
-
-
-def _mean(value: Any) -> float:
-    return value.mean() if isinstance(value, _Distribution) else float(value)
+        return units[leaf.issue].central(leaf.value)
+    return central_number(leaf.value)

@@ -1,9 +1,10 @@
 """The scenario language (docs/design.md §2) as pydantic v2 models.
 
-Structure and ranges are checked field by field; what needs the whole scenario (ids that must
-exist, positions inside their issue's scale, events that set real parameters) is checked by
-:func:`sim.scenario.crosscheck.cross_check` once the structure is sound. Values stay in the
-issue's own units here: normalisation happens in :mod:`sim.scenario.units`.
+Structure and ranges are checked field by field here; what needs the whole scenario (ids that
+must exist, positions inside their issue's scale, events that set real parameters) is the next
+step up, :func:`sim.scenario.crosscheck.cross_check`, which reads these models (and the
+parameters they declare) and is run by the loader once the structure is sound. Values stay in
+the issue's own units here: normalisation happens in :mod:`sim.scenario.units`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sim.scenario.distributions import (
     DISTRIBUTIONS,
     Choice,
     Finite,
+    Id,
     StrictModel,
     _union_of,
     number,
@@ -23,9 +25,7 @@ from sim.scenario.distributions import (
     uncertain,
     value_kind,
 )
-
-Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-"""Ids of issues, parties and events: lower_snake_case."""
+from sim.scenario.protocols import Mediated, Protocol
 
 Position = Annotated[
     _union_of({"number": Finite, "option": str, "choice": Choice, **DISTRIBUTIONS}),
@@ -130,6 +130,11 @@ class Shares(StrictModel):
         return self
 
 
+ISSUE_KINDS = ("scale", "options", "shares")
+"""The fields of :class:`Issue` that each make an issue of one kind; an issue fills exactly one.
+Each kind's model-side behaviour is a class of :mod:`sim.scenario.units`."""
+
+
 class Issue(StrictModel):
     """One dimension of the deal: a numeric ``scale``, ordered ``options``, or ``shares`` of a
     total among named parties."""
@@ -155,8 +160,9 @@ class Issue(StrictModel):
 
     @model_validator(mode="after")
     def _one_kind(self):
-        if sum(kind is not None for kind in (self.scale, self.options, self.shares)) != 1:
-            raise ValueError("an issue needs exactly one of scale, options or shares")
+        if sum(getattr(self, kind) is not None for kind in ISSUE_KINDS) != 1:
+            *others, last = ISSUE_KINDS
+            raise ValueError(f"an issue needs exactly one of {', '.join(others)} or {last}")
         split = isinstance(self.status_quo, dict)
         if self.shares is not None:
             if self.battlefield:
@@ -271,120 +277,6 @@ class Party(StrictModel):
     )
 
 
-class Quota(StrictModel):
-    quota: number(gt=0, le=1) = Field(
-        description="besides every veto holder, the capability-weighted share of all parties "
-        "that must accept"
-    )
-
-
-def _rule_kind(value: Any) -> str:
-    return "quota" if isinstance(value, dict | Quota) else "rule"
-
-
-Ratification = Annotated[
-    _union_of({"rule": Literal["veto", "unanimity"], "quota": Quota}),
-    Discriminator(tagged(_rule_kind)),
-]
-"""Who must accept: every veto holder, every party, or a capability-weighted quota."""
-
-
-class Mediated(StrictModel):
-    """A mediator puts one text on the table each round (docs/design.md §3)."""
-
-    kind: Literal["mediated"] = "mediated"
-    mediator: Id | None = Field(None, description="a party id, or null for a neutral mediator")
-    mediator_bias: uncertain(ge=0, lt=1) = Field(
-        0.0,
-        description="the share of the surplus the mediator's text tilts toward its own wants: 0 "
-        "even-handed, toward 1 its own",
-    )
-    breakdown: uncertain(ge=0, le=1) = Field(
-        0.0, description="the chance each round that the talks break down without a deal"
-    )
-    ratification: Ratification = Field(
-        "veto", description="veto (every veto holder), unanimity, or {quota: share}"
-    )
-
-
-class Alternating(StrictModel):
-    """One proposer per round, by recognition probability or a fixed order (docs/design.md §3)."""
-
-    kind: Literal["alternating"]
-    recognition: dict[Id, number(ge=0)] | None = Field(
-        None,
-        description="probability weights of being the proposer; parties left out never "
-        "propose; default proportional to capability",
-    )
-    order: list[Id] | None = Field(
-        None, description="a fixed cycle of proposers instead of recognition"
-    )
-    decision: Annotated[
-        _union_of({"rule": Literal["unanimity", "majority"], "quota": Quota}),
-        Discriminator(tagged(_rule_kind)),
-    ] = Field(
-        "unanimity",
-        description="who must vote yes (the proposer votes for its own proposal): every party, "
-        "more than half of the parties, or {quota: share} of total capability",
-    )
-    ratification: Ratification = Field(
-        "veto",
-        description="on top of the decision: veto (every veto holder), unanimity, or "
-        "{quota: share}",
-    )
-    breakdown: uncertain(ge=0, le=1) = Field(
-        0.0, description="the chance each round that the talks break down without a deal"
-    )
-
-    @model_validator(mode="after")
-    def _one_rule(self):
-        if self.recognition is not None and self.order is not None:
-            raise ValueError("give recognition or order, not both")
-        return self
-
-
-class ExpectedUtility(StrictModel):
-    """Bueno de Mesquita's expected-utility model (Scholz, Calbert & Smith 2011)."""
-
-    kind: Literal["expected_utility"]
-    q: number(ge=0, le=1) = Field(
-        1.0, description="Q: probability the status quo holds if no challenge is made"
-    )
-    t: number(ge=0, le=1) = Field(
-        1.0, description="T: probability a change without challenge is for the better"
-    )
-
-
-class Compromise(StrictModel):
-    """Stokman's one-shot compromise Σ c·s·x / Σ c·s."""
-
-    kind: Literal["compromise"]
-
-
-def _protocol_kind(value: Any) -> str | None:
-    if isinstance(value, dict):
-        return value.get("kind", "mediated")
-    return getattr(value, "kind", None)
-
-
-Protocol = Annotated[
-    _union_of(
-        {
-            "mediated": Mediated,
-            "alternating": Alternating,
-            "expected_utility": ExpectedUtility,
-            "compromise": Compromise,
-        }
-    ),
-    Discriminator(
-        tagged(_protocol_kind),
-        custom_error_type="protocol_kind",
-        custom_error_message="kind: expected mediated, alternating, expected_utility or compromise",
-    ),
-]
-"""The protocol, by ``kind`` (``mediated`` when the kind is left out)."""
-
-
 class LinkRange(StrictModel):
     """The range a scale issue must stay within under a link (either end may be left out)."""
 
@@ -482,13 +374,6 @@ class Scenario(StrictModel):
     reference: Reference | None = Field(
         None, description="published forecasts and actual outcomes of a real case"
     )
-
-    @model_validator(mode="after")
-    def _cross_check(self):
-        from sim.scenario.crosscheck import cross_check
-
-        cross_check(self)
-        return self
 
     @property
     def inert_issues(self) -> frozenset[str]:

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.text import Text
 
 from sim.analysis.compare import BatchStats, Comparison, Pairing, Row
+from sim.scenario.units import OptionUnits
 from sim.views.console import print_table
 from sim.views.html import Section, Table
 
@@ -262,14 +263,14 @@ def comparison_tables(comparison: Comparison) -> dict[str, list[Table]]:
     outcome_rows = []
     for key in keys:
         first = next(b.issues[key] for b in batches if key in b.issues)
-        cells = [key, "option shares" if first.is_options else first.unit]
+        cells = [key, "option shares" if isinstance(first.units, OptionUnits) else first.unit]
         for b in batches:
             d = b.issues.get(key)
             if d is None:
                 cells.append("not in batch")
             elif d.count == 0:
                 cells.append("no deals")
-            elif d.is_options:
+            elif isinstance(d.units, OptionUnits):
                 cells.append(", ".join(f"{o} {_share(s)}" for o, s in d.shares.items() if s > 0))
             else:
                 cells.append(f"{d.median:,.4g} ({d.q10:,.4g} to {d.q90:,.4g})")
@@ -456,16 +457,10 @@ def report_sections(comparison: Comparison, fans: dict | None = None) -> list[Se
         same = {
             b.label: b.issues[key].samples
             for b in batches
-            if key in b.issues
-            and b.issues[key].is_options == first.is_options
-            and (
-                set(b.issues[key].options) == set(first.options)
-                if first.is_options
-                else b.issues[key].unit == first.unit
-            )
+            if key in b.issues and b.issues[key].units.reads_like(first.units)
         }
-        if first.is_options:
-            figures.append(plots.outcome_distributions(key, same, options=first.options))
+        if isinstance(first.units, OptionUnits):
+            figures.append(plots.outcome_distributions(key, same, options=first.units.options))
         else:
             figures.append(plots.outcome_distributions(key, same, unit=first.unit))
     sections.append(Section("Terms of a deal", tables=tables["outcomes"], figures=figures))

@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 from sim.analysis.paths import Fan
 from sim.analysis.statistics import SurvivalCurve
 from sim.scenario.schema import Scenario
-from sim.scenario.units import Layout
+from sim.scenario.units import Layout, OptionUnits
 
 _STYLE = {
     "font.size": 10.5,
@@ -459,10 +459,10 @@ def replicate_path(scenario: Scenario, trace: pd.DataFrame, title: str | None = 
             markersize=3,
             label="on the table",
         )
-        if dim.units.is_options:
+        if isinstance(dim.units, OptionUnits):
             _option_axis(axes.yaxis, dim.units.options, dim.units.points)
         else:
-            axes.set_ylabel(f"of {dim.units.width:g}" if dim.units.is_shares else dim.units.unit)
+            axes.set_ylabel(dim.units.unit_label)
         axes.set_title(dim.name, fontsize=11)
         axes.set_xlabel(scenario.round_label)
     axes = panels[-1]

@@ -11,10 +11,12 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.bargaining.utility import compromise
+from sim.model.protocols import PROTOCOLS
 from sim.scenario.distributions import Choice, _Distribution
 from sim.scenario.parameters import parameter_leaves
+from sim.scenario.protocols import Alternating, Compromise, ExpectedUtility, Mediated
 from sim.scenario.sampling import central_value
-from sim.scenario.schema import Alternating, ExpectedUtility, Mediated, Scenario
+from sim.scenario.schema import Scenario
 from sim.scenario.units import IssueUnits, Layout, issue_units
 
 
@@ -78,14 +80,8 @@ def _value(value, issue: IssueUnits | None = None) -> str:
         return "—"
     approx = "≈" if isinstance(value, _Distribution) else ""
     number = value.mean() if approx else float(value)
-    unit = f" {issue.unit}" if issue is not None and issue.unit else ""
+    unit = f" {issue.unit_label}" if issue is not None and issue.unit_label else ""
     return f"{approx}{number:,.4g}{unit}"
-
-
-def _forecast_text(units: IssueUnits, internal: float) -> str:
-    if units.is_options:
-        return f"{internal:.2f} (≈ {units.describe(internal)})"
-    return units.describe(internal)
 
 
 def render_scenario(scenario: Scenario, console: Console) -> None:
@@ -103,7 +99,6 @@ def render_scenario(scenario: Scenario, console: Console) -> None:
         issues.add_column(column)
     for iid, issue in scenario.issues.items():
         if issue.shares is not None:
-            kind = f"{issue.shares.total:g} shared among {', '.join(issue.shares.among)}"
             split = issue.status_quo
             status_quo = (
                 "nobody gets any"
@@ -111,15 +106,10 @@ def render_scenario(scenario: Scenario, console: Console) -> None:
                 else ", ".join(f"{p} {amount:g}" for p, amount in split.items())
             )
         else:
-            kind = (
-                " < ".join(issue.options)
-                if issue.options
-                else f"{issue.scale.min:g}–{issue.scale.max:g} {issue.scale.unit}".strip()
-            )
             status_quo = _value(issue.status_quo, units[iid])
         issues.add_row(
             iid if not issue.title else f"{iid}\n[dim]{issue.title}[/dim]",
-            kind,
+            units[iid].describe_range(),
             status_quo,
             ", ".join(issue.veto) or "—",
             "yes" if issue.battlefield else "",
@@ -136,7 +126,7 @@ def render_scenario(scenario: Scenario, console: Console) -> None:
                 f"{p} {units[iid].describe(forecast[f'{iid}.{p}'])}" for p in issue.shares.among
             )
         else:
-            footer = _forecast_text(units[iid], forecast[iid])
+            footer = units[iid].describe_point(forecast[iid])
         positions.add_column(iid, justify="right", footer=footer)
     for pid, party in scenario.parties.items():
         cells = []
@@ -202,7 +192,20 @@ def _protocol(scenario: Scenario) -> str:
             f"q {protocol.q:g}, t {protocol.t:g}; forecast: the weighted median after "
             f"{scenario.rounds} {scenario.round_label}s)"
         )
-    return "compromise (Stokman's one-shot Σ c·s·x / Σ c·s; no bargaining)"
+    if isinstance(protocol, Compromise):
+        return "compromise (Stokman's one-shot Σ c·s·x / Σ c·s; no bargaining)"
+    # a protocol with no words of its own here: its kind and settings as written
+    settings = "; ".join(f"{name} {_setting(value)}" for name, value in protocol if name != "kind")
+    return f"{protocol.kind} ({settings})" if settings else protocol.kind
+
+
+def _setting(value) -> str:
+    """A protocol's setting as written: a number, name or distribution as :func:`_value`
+    writes it, anything else (a mapping, a list, a rule) as its data."""
+    plain = type(value) in (int, float) or isinstance(value, str | Choice | _Distribution)
+    if value is None or plain:
+        return _value(value)
+    return str(value.model_dump() if hasattr(value, "model_dump") else value)
 
 
 def _who_must_accept(scenario: Scenario) -> str:
@@ -216,7 +219,9 @@ def _who_must_accept(scenario: Scenario) -> str:
             if holders
             else "none named, so the decision rule alone decides"
         )
-    return "No deals: the protocol forecasts the outcome; veto lists play no part"
+    if PROTOCOLS[protocol.kind].forecast:
+        return "No deals: the protocol forecasts the outcome; veto lists play no part"
+    return "Veto holders: " + (holders or "none named")
 
 
 def _ratification(rule) -> str:

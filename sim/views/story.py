@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 from rich.console import Console
 
+from sim.model.protocols import PROTOCOLS
 from sim.scenario.schema import Scenario
 from sim.scenario.units import issue_units
 
@@ -17,17 +18,12 @@ OFFER_WORDS = {
 }
 
 
-def _package(scenario: Scenario, row: dict, prefix: str, label_prefix: str) -> str:
-    parts = []
-    for iid, units in issue_units(scenario.issues).items():
-        if units.is_options:
-            parts.append(f"{iid} {row[f'{label_prefix}.{iid}']}")
-        elif units.is_shares:
-            shares = ", ".join(f"{p} {row[f'{prefix}.{iid}.{p}']:,.4g}" for p in units.shares)
-            parts.append(f"{iid} {shares}")
-        else:
-            parts.append(f"{iid} {row[f'{prefix}.{iid}']:,.4g} {units.unit}".rstrip())
-    return "; ".join(parts)
+def _package(scenario: Scenario, row: dict, family: str) -> str:
+    """A package in words from the columns of a result ``family`` (``text``, ``outcome``)."""
+    return "; ".join(
+        f"{iid} {units.describe_result(row, family)}"
+        for iid, units in issue_units(scenario.issues).items()
+    )
 
 
 def tell(scenario: Scenario, trace: pd.DataFrame, console: Console) -> None:
@@ -62,7 +58,7 @@ def tell(scenario: Scenario, trace: pd.DataFrame, console: Console) -> None:
             console.print(
                 "  Battlefield: "
                 + "; ".join(
-                    f"{iid} {row[f'status_quo.{iid}']:,.4g} {units[iid].unit}".rstrip()
+                    f"{iid} {units[iid].describe_native(row[f'status_quo.{iid}'])}"
                     for iid in battlefield
                 )
             )
@@ -71,14 +67,12 @@ def tell(scenario: Scenario, trace: pd.DataFrame, console: Console) -> None:
             continue
         if kind == "alternating":
             proposer = row["alternating.proposer"]
-            console.print(
-                f"  {proposer} proposes: " + _package(scenario, row, "text", "text_label")
-            )
+            console.print(f"  {proposer} proposes: " + _package(scenario, row, "text"))
             if row.get("alternating.coalition"):
                 console.print(f"  Coalition: {row['alternating.coalition']}")
         else:
             proposer = None
-            console.print("  On the table: " + _package(scenario, row, "text", "text_label"))
+            console.print("  On the table: " + _package(scenario, row, "text"))
         threshold = "its continuation value" if rational else "aspiration"
         for pid in scenario.parties:
             utility, aspiration = row[f"utility.{pid}"], row[f"aspiration.{pid}"]
@@ -96,22 +90,24 @@ def tell(scenario: Scenario, trace: pd.DataFrame, console: Console) -> None:
     if kind == "compromise":
         console.print(
             "[bold]Stokman's compromise, one shot[/bold] (Σ c·s·x / Σ c·s of the ideal points, "
-            "no rounds played): " + _package(scenario, outcome, "outcome", "outcome_label")
+            "no rounds played): " + _package(scenario, outcome, "outcome")
         )
     elif kind == "expected_utility":
         console.print(
             f"[bold]Forecast after {scenario.rounds} {label}s[/bold] (the weighted median): "
-            + _package(scenario, outcome, "outcome", "outcome_label")
+            + _package(scenario, outcome, "outcome")
         )
+    elif PROTOCOLS[kind].forecast:
+        console.print(f"[bold]Forecast[/bold] ({kind}): " + _package(scenario, outcome, "outcome"))
     elif outcome["deal"]:
         console.print(
             f"[bold]Deal in {label} {outcome['round']}[/bold]: "
-            + _package(scenario, outcome, "outcome", "outcome_label")
+            + _package(scenario, outcome, "outcome")
         )
     else:
         console.print(
             f"[bold]No deal after {scenario.rounds} {label}s[/bold]; the status quo "
-            "holds: " + _package(scenario, outcome, "outcome", "outcome_label")
+            "holds: " + _package(scenario, outcome, "outcome")
         )
     console.print(
         "Utility (payoff): "
@@ -126,10 +122,7 @@ def _expected_utility_round(scenario: Scenario, row: dict, console: Console) -> 
     """One round of Bueno de Mesquita's model, issue by issue: the median and mean before and
     after, who challenges whom, and which offer each actor took."""
     for iid, units in issue_units(scenario.issues).items():
-
-        def value(x: float, units=units) -> str:
-            return units.describe(x) if units.is_options else f"{x:,.4g} {units.unit}".rstrip()
-
+        value = units.describe_native  # the model's columns are in native units
         console.print(
             f"  {iid}: weighted median {value(row[f'eu.start_median.{iid}'])} → "
             f"{value(row[f'eu.median.{iid}'])}; weighted mean "

@@ -59,7 +59,7 @@ def print_summary(scenario: Scenario, where: Path, seed: int, console: Console) 
     """The summary of the batch in results folder ``where``: deal probability with its 95%
     interval, the median round of a deal, and per issue the typical outcome with and without
     a deal."""
-    units = {iid: u.unit for iid, u in issue_units(scenario.issues).items()}
+    units = {iid: u.unit_label for iid, u in issue_units(scenario.issues).items()}
     summary = summarize_file(Path(where) / RUNS, units)
     label = scenario.round_label
     low, high = summary.interval

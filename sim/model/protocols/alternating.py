@@ -209,7 +209,7 @@ class Alternating(Protocol):
         weights = parties.weights  # (R, P, D)
         layout = context.layout
         (iid,) = layout.units
-        shares = layout.units[iid].is_shares
+        shares = not layout.units[iid].has_position
         columns = layout.columns(iid)
         if shares:  # each party's weight of its own share
             own = np.array([layout.column(iid, p) for p in context.party_ids])

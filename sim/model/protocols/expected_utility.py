@@ -1,4 +1,4 @@
-"""Bueno de Mesquita's expected-utility model as a protocol (DESIGN.md §3), as specified by
+"""Bueno de Mesquita's expected-utility model as a protocol (docs/model.md §4.3), as specified by
 Scholz, Calbert & Smith (2011), "Unravelling Bueno De Mesquita's group decision model", Journal
 of Theoretical Politics 23(4) (conference version: ICAART 2011). The equations are in
 bottom of this module (``eu_*``).
