@@ -96,9 +96,9 @@ def test_with_nothing_moving_aspirations_stay_put_and_a_known_zone_is_taken_at_o
     """No costs, drift, volatility, events, optimism or deadline; the parties concede part of
     the way at the outset (``opening``) and then hold. South's salience on the harbour is
     uncertain (a public stance), so in some replicates a package clears both aspirations and in
-    some none does. Where one does the mediator, who knows every public stance, finds it and
-    they agree in week 1; where none does, nothing later makes one: no deal ever comes after
-    week 1, however long we watch."""
+    some none does. Where one does, the mediator (who knows every stance: here all are public)
+    finds it and they agree in week 1; where none does, nothing later makes one. Both kinds of
+    replicate occur, and no deal ever comes after week 1, however long we watch."""
     runs, rounds = traced(
         *STILL,
         "battlefield.volatility=0",
