@@ -216,7 +216,11 @@ class PackageSpace:
         for n, (k, points) in enumerate(zip(self.option_dims, self.points, strict=True)):
             out[found, k] = points[self.choice[combo[found], n]]
         if len(self.continuous):
-            y = free[found] @ self.M.T + self.b
+            # a coordinate no one involved cares about keeps the fallback's value — within
+            # the range the links allow under the combination chosen
+            chosen = combo[found]
+            free = np.clip(free[found], self.fast_low[chosen], self.fast_high[chosen])
+            y = free @ self.M.T + self.b
             out[np.ix_(found, self.continuous)] = y
         return out
 
