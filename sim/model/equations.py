@@ -28,6 +28,14 @@ def battlefield_step(
     return position + drift + volatility * noise
 
 
+def ground_lost(start: np.ndarray, now: np.ndarray) -> np.ndarray:
+    """``max(L(t) − L(0), 0)``: the utility the front has cost a party since the talks began
+    (L its loss on the battlefield issues) — ground lost presses a party like the war's costs;
+    ground won does not make up for them (losses loom larger than gains: Kahneman & Tversky
+    1979), and the war's news moves the bargain (Slantchev 2003)."""
+    return np.maximum(now - start, 0.0)
+
+
 def update_belief(belief: np.ndarray, observed: np.ndarray, learning: np.ndarray) -> np.ndarray:
     """Adaptive expectations: a party's believed drift moves toward the drift it observed by
     the share ``learning`` of the gap — how fighting reveals information and narrows
@@ -163,13 +171,13 @@ def insistence(
     """``h = min((1 − κ)·(1 − x^(1/β)), 1 − ρ·c̄)``: the share of its possible gain over no deal
     a party still insists on.
 
-    ``x`` in [0, 1] is the pressure it is under — the war costs it has borne against its
-    resolve, or the time gone toward its own deadline — κ what it concedes at the outset, and β
-    how it gives way: Faratin, Sierra & Jennings's (1998) resource- and time-dependent tactics,
-    boulware (β < 1) holding out until the pressure is nearly spent, conceder (β > 1) giving way
-    early. ``c̄`` is how far the other parties have conceded, and reciprocity ρ how far it
-    matches them (their behaviour-dependent tactics). With no pressure and no one moving,
-    nothing moves."""
+    ``x`` in [0, 1] is the pressure it is under — the war costs it has borne and the ground
+    it has lost (:func:`ground_lost`) against its resolve, or the time gone toward its own
+    deadline — κ what it concedes at the outset, and β how it gives way: Faratin, Sierra &
+    Jennings's (1998) resource- and time-dependent tactics, boulware (β < 1) holding out until
+    the pressure is nearly spent, conceder (β > 1) giving way early. ``c̄`` is how far the
+    other parties have conceded, and reciprocity ρ how far it matches them (their
+    behaviour-dependent tactics). With no pressure and no one moving, nothing moves."""
     own = (1.0 - opening) * (1.0 - np.clip(pressure, 0.0, 1.0) ** (1.0 / beta))
     return np.clip(np.minimum(own, 1.0 - reciprocity * others_conceded), 0.0, 1.0)
 

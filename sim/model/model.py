@@ -161,6 +161,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
         drift = self.battlefield.expected_drift(self.status_quo)[:, self.front]
         for party in (*self.agents, *self.public):
             party.form_belief(drift, self.battlefield.scale, self.status_quo)
+            party.hold_the_line(self.status_quo)
         self._solver: Solver | None = None
         self.outcomes = Outcomes(
             size, len(layout), len(self.party_ids), self.events.names, self.protocol.forecast
@@ -355,6 +356,8 @@ class NegotiationModel(mesa.Model, ReplicateState):
             self.status_quo[:, moving] = front[:, moving]
             self.position = position
         self.agents.do("bear_the_war", t, self.status_quo)
+        for view in self.public:  # what the public expects each party to bear
+            view.bear_the_war(t, self.status_quo)
         if moved is not None:
             for party in (*self.agents, *self.public):
                 party.observe_war(moved)

@@ -39,7 +39,8 @@ ACCEPT_TOLERANCE = 1e-9
 PARAMETERS = (*drawn_fields(PartySettings), "style", *drawn_fields(Concession))
 """A party's parameters, one value per replicate: the schema's drawn fields and the style."""
 PER_DIMENSION = ("ideal", "salience", "weights")
-STATE = ("belief", "leaning", "borne", "payoff", "insistence", "endurance", "reservation")
+STATE = ("belief", "leaning", "line", "borne", "lost", "payoff", "insistence", "endurance")
+STATE += ("reservation",)
 STATE += ("aspiration", "demand")
 PRIVATE = frozenset(PARAMETERS) - {"capability", "loss", "style"}
 """What only the party knows of itself; the public view takes these at central values."""
@@ -62,7 +63,7 @@ class PartyState(ReplicateState):
         self.front = front
         self.settled = np.setdiff1d(np.arange(n_dims), front)  # the dimensions the war leaves
         self.counted = np.asfortranarray([layout.stake(pid) for pid in party_ids])  # (P, D)
-        for name in (*PARAMETERS, "borne", "payoff", "reservation", "aspiration"):
+        for name in (*PARAMETERS, "borne", "lost", "payoff", "reservation", "aspiration"):
             setattr(self, name, np.zeros((size, n_parties)))
         self.style = np.zeros((size, n_parties), dtype=np.int64)
         self.insistence = np.ones((size, n_parties))
@@ -73,6 +74,7 @@ class PartyState(ReplicateState):
         self.demand = np.zeros((size, n_parties, n_dims))
         self.belief = np.zeros((size, n_parties, len(front)))
         self.leaning = np.zeros((size, n_parties, len(front)))
+        self.line = np.zeros((size, n_parties, len(front)))  # the front as the talks began
         self._share_ideals(layout, party_ids)
 
     def _share_ideals(self, layout: Layout, party_ids: list[str]) -> None:
@@ -134,12 +136,26 @@ class PartyBehaviour:
         """Its utility (R,) of one package per replicate (R, D)."""
         return utility(package, self.ideal, self.weights, self.loss)
 
+    def hold_the_line(self, status_quo: np.ndarray) -> None:
+        """Where the front stands as the talks begin: the ground it may lose is counted from
+        here."""
+        self.line = status_quo[:, self.state.front]
+
+    def front_loss(self, front: np.ndarray) -> np.ndarray:
+        """What a front (R, B) costs it in utility (R,): ``Σ_k w_k·|q_k − x_k|^p`` over the
+        battlefield issues, with its weights as they are now."""
+        columns = self.state.front
+        return 1.0 - utility(front, self.ideal[:, columns], self.weights[:, columns], self.loss)
+
     def bear_the_war(self, round_: int, status_quo: np.ndarray) -> None:
         """Round ``round_`` of war: the status quo held for a round, its cost paid, both added
-        to the welfare account discounted to now (docs/model.md §3.8)."""
+        to the welfare account discounted to now (docs/model.md §3.8); the cost and the ground
+        lost since the talks began are the pressure on it (§3.6)."""
         flow = eq.impasse_flow(self.weigh(status_quo), self.war_cost, self.patience)
         self.payoff = self.payoff + eq.discount(self.patience, round_ - 1) * flow
         self.borne = self.borne + self.war_cost
+        now = self.front_loss(status_quo[:, self.state.front])
+        self.lost = eq.ground_lost(self.front_loss(self.line), now)
 
     def observe_war(self, moved: np.ndarray) -> None:
         """Move the believed drift toward the movement of the front it just saw (R, B)."""
@@ -180,18 +196,20 @@ class PartyBehaviour:
         impasse = self.impasse(position, status_quo, self.belief, volatility)
         self.reservation = eq.reservation_value(impasse, self.reservation_value)
         endurance = self.endurance
-        unset = np.isnan(endurance) & (self.war_cost > 0)
-        if unset.any():  # its resolve, fixed as it first bears the war: as given, or its prospect
+        unset = np.isnan(endurance) & ((self.war_cost > 0) | (self.lost > 0))
+        if unset.any():  # its resolve, fixed as it first feels the war: as given, or its prospect
             prospect = eq.prospect(impasse, self.war_cost, self.patience)
             resolve = np.where(np.isnan(self.resolve), prospect, self.resolve)
             np.copyto(endurance, resolve, where=unset)
 
     def set_aspiration(self, round_: int, others_conceded: np.ndarray) -> None:
         """Its aspiration this round: the reservation value plus the share of the way to its
-        ideal it still insists on, given the pressure on it — costs borne against its resolve,
+        ideal it still insists on, given the pressure on it — costs borne and ground lost
+        against its resolve,
         its own deadline — and how far the others have conceded (``others_conceded`` (R,))."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            spent = np.where(self.borne > 0, self.borne / self.endurance, 0.0)
+            felt = self.borne + self.lost
+            spent = np.where(felt > 0, felt / self.endurance, 0.0)
             late = np.where(np.isnan(self.deadline), 0.0, round_ / self.deadline)
         pressure = np.nan_to_num(np.maximum(spent, late), nan=0.0, posinf=1.0)
         h = eq.insistence(pressure, self.beta, self.opening, others_conceded, self.reciprocity)
