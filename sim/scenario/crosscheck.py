@@ -206,7 +206,8 @@ def _link_problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
                     if value is not None and not scale.min <= value <= scale.max:
                         yield (
                             (*where, "then", iid, end),
-                            f"{value:g} is outside the scale {scale.min:g}–{scale.max:g}",
+                            f"{value:g} is outside the scale of {iid} "
+                            f"[{scale.min:g}, {scale.max:g}]",
                         )
     yield from _links_leave_a_package(s)
 
@@ -239,7 +240,7 @@ def _links_leave_a_package(s: Scenario) -> Iterator[tuple[DataPath, str]]:
 def _option_names(issue, names, path) -> Iterator[tuple[DataPath, str]]:
     for name in [names] if isinstance(names, str) else names:
         if name not in issue.options:
-            yield path, f"unknown option {name!r}; known: {', '.join(issue.options)}"
+            yield path, f"unknown option {name!r}; options: {', '.join(issue.options)}"
 
 
 def _shares_problems(s: Scenario, iid: str):
@@ -344,12 +345,11 @@ def _position_problems(s: Scenario, iid: str, value: Any, path: DataPath):
         yield path, f"expected a number on {where}, not an option"
     elif isinstance(value, _Distribution):
         if not support_within(value.support(), ge=lo, le=hi):
-            a, b = value.support()
             yield (
                 path,
                 (
-                    f"the distribution can draw values in [{a:g}, {b:g}], outside {where}: "
-                    "narrow it or add clip: [lo, hi]"
+                    f"the distribution can draw values in {value.describe_support()}, outside "
+                    f"{where}: narrow it or add clip: [lo, hi]"
                 ),
             )
     elif not lo <= value <= hi:
@@ -371,8 +371,8 @@ def _event_problems(s: Scenario):
                     (
                         "not a parameter an event can set (parties.<id>.<field>, "
                         "parties.<id>.salience.<issue>, issues.<id>.status_quo, battlefield.*, "
-                        "protocol.mediator, protocol.mediator_bias, events.<name>.probability)"
-                        + did_you_mean(target, settable)
+                        "protocol.mediator, protocol.mediator_bias, protocol.breakdown, "
+                        "events.<name>.probability)" + did_you_mean(target, settable)
                     ),
                 )
                 continue

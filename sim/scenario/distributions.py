@@ -46,6 +46,11 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
 
+OPEN_AT_ZERO = math.ulp(0.0)
+"""The lower end of a support open at 0 (a lognormal's): the smallest positive float, above 0
+and below every draw."""
+
+
 class _Distribution(StrictModel):
     clip: tuple[Finite, Finite] | None = Field(
         None, description="[lo, hi]: draws outside are moved to the nearest bound"
@@ -75,6 +80,12 @@ class _Distribution(StrictModel):
         return max(lo, self.clip[0]) if lo < self.clip[1] else self.clip[1], (
             min(hi, self.clip[1]) if hi > self.clip[0] else self.clip[0]
         )
+
+    def describe_support(self) -> str:
+        """The support as messages show it, ``[lo, hi]``: a bound no draw reaches (a lognormal's
+        0, held as the smallest positive float) is written as the number it stands for."""
+        lo, hi = self.support()
+        return f"[{0.0 if lo == OPEN_AT_ZERO else lo:g}, {hi:g}]"
 
     def mean(self) -> float:
         """Mean of the distribution, clipped into its support (a display value)."""
@@ -185,8 +196,7 @@ class LogNormal(_Distribution):
     lognormal: LogNormalParams
 
     def _raw_support(self):
-        # Open at 0: the smallest positive float stands for the bound no draw reaches.
-        return (math.ulp(0.0), math.inf) if self.lognormal.sd > 0 else (self.lognormal.mean,) * 2
+        return (OPEN_AT_ZERO, math.inf) if self.lognormal.sd > 0 else (self.lognormal.mean,) * 2
 
     def _raw_mean(self):
         return self.lognormal.mean
@@ -352,10 +362,9 @@ def uncertain(
 
     def check_support(value):
         if isinstance(value, _Distribution) and not support_within(value.support(), ge, gt, le, lt):
-            lo, hi = value.support()
             raise ValueError(
-                f"the distribution can draw values in [{lo:g}, {hi:g}], outside the allowed "
-                f"range ({describe_range(ge, gt, le, lt)}): narrow it or add clip: [lo, hi]"
+                f"the distribution can draw values in {value.describe_support()}, outside the "
+                f"allowed range ({describe_range(ge, gt, le, lt)}): narrow it or add clip: [lo, hi]"
             )
         return value
 

@@ -292,6 +292,42 @@ class LinkRange(StrictModel):
         return self
 
 
+def _link_rule_kind(value: Any) -> str | None:
+    """What a link names on an issue: an option, a list of options, or a range {min, max}."""
+    if isinstance(value, str):
+        return "option"
+    if isinstance(value, list):
+        return "options"
+    if isinstance(value, dict | LinkRange):
+        return "range"
+    return None
+
+
+LinkOptions = Annotated[
+    _union_of({"option": str, "options": list[str]}),
+    Discriminator(
+        tagged(_link_rule_kind),
+        custom_error_type="link_options",
+        custom_error_message="expected an option name or a list of option names",
+    ),
+]
+"""What a link's condition names on an option issue: one option, or any of several."""
+
+LinkRule = Annotated[
+    _union_of({"option": str, "options": list[str], "range": LinkRange}),
+    Discriminator(
+        tagged(_link_rule_kind),
+        custom_error_type="link_rule",
+        custom_error_message=(
+            "expected {min, max} on a scale issue, or an option name or a list of option names "
+            "on an option issue"
+        ),
+    ),
+]
+"""What a link allows on an issue: a range on a scale issue, the options it leaves on an
+option issue."""
+
+
 class Battlefield(StrictModel):
     """What the war does to ``battlefield: true`` issues while the parties talk."""
 
@@ -309,10 +345,10 @@ class Link(StrictModel):
     on an option issue."""
 
     name: Id | None = None
-    when: dict[Id, str | list[str]] = Field(
+    when: dict[Id, LinkOptions] = Field(
         alias="if", min_length=1, description="option issue: the option (or options) it takes"
     )
-    then: dict[Id, LinkRange | str | list[str]] = Field(
+    then: dict[Id, LinkRule] = Field(
         min_length=1,
         description="scale issue: {min, max} in its units; option issue: the allowed option(s)",
     )
