@@ -622,8 +622,8 @@ def test_a_forecasting_protocol_compares_its_forecasts_only(folders, tmp_path):
     assert forecast.issues["border"].count == 200  # every replicate's forecast
     rows = {row.subject: row for row in comparison.rows}
     assert set(rows) == {"fishing_quota", "harbour", "border", "north", "south"}
-    # the compromise splits the fishing quota; deals trade it to the south for the harbour
-    assert rows["fishing_quota"].finding == "differs" and rows["fishing_quota"].estimate > 0
+    # the compromise splits the fishing quota by capability and salience; the bargain does not
+    assert rows["fishing_quota"].finding == "differs" and abs(rows["fishing_quota"].estimate) > 5
 
 
 SPLIT = """
