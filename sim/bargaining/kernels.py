@@ -22,29 +22,23 @@ ends and a combination's linked constraints; shares summing to their total). Par
 
 **The method.** The kinks of ``|y − x|^p`` (p < 2) are smoothed from above, ``(z² + η²)^{p/2}``,
 which only ever understates a utility, so every smoothed-feasible point is feasible; η shrinks
-with the barrier parameter τ, and both go to ``TAU_FINAL``. Utilities are then exact to about
-``(parties + constraints)·TAU_FINAL``. Combinations are visited best bound first — a
-combination's value cannot exceed what it would give with every party at its ideal on the
-continuous part — and the search stops when no bound can beat the best value found, so the
-answer is the exact optimum over all combinations, not over a sample. Ties go to the earlier
-combination in the order given (the caller puts the table's combination first).
+with the barrier parameter τ, and both go to ``tau_final``. Utilities are then exact to about
+``(parties + constraints)·tau_final``. The reference combination (the text on the table) is
+searched first, then the others best bound first — a combination's value cannot exceed what it
+would give with every party at its ideal on the continuous part — and the search stops when no
+bound can beat the best value found, so the answer is the exact optimum over all combinations,
+not over a sample. Values within ``slack`` of each other tie, and ties go to the combination
+with fewer options changed from the reference.
+
+**Precision.** Every tolerance, step and iteration cap that could move a result comes in the
+``precision`` argument (:class:`sim.bargaining.solutions.Precision`, read by field name), so
+a test can tighten them all and check that nothing moves.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit as _njit
-
-TAU_START = 1.0
-TAU_FINAL = 1e-10
-TAU_FACTOR = 8.0
-NEWTON_STEPS = 60
-"""Newton steps allowed at each barrier parameter (a step count, not a tolerance: each stage
-stops when its Newton decrement falls below ``DECREMENT``; the cap only guards against a
-stage that cannot converge)."""
-DECREMENT = 1e-12
-BOUND_SLACK = 1e-12
-"""A combination whose bound beats the best value by no more than this is not searched."""
 
 
 def njit(function):
@@ -294,9 +288,10 @@ def _centre_path(
     trial,
     active,
     live,
+    precision,
 ):  # pragma: no cover - compiled
-    """Follow the central path from a strictly feasible (z, t) down to ``TAU_FINAL``; returns
-    the final t (maximin) and leaves the point in z."""
+    """Follow the central path from a strictly feasible (z, t) down to ``precision.tau_final``;
+    returns the final t (maximin) and leaves the point in z."""
     n_free = z.shape[0]
     act = np.empty(n_free, dtype=np.int64)
     gz = np.empty(n_free + 1)
@@ -309,7 +304,7 @@ def _centre_path(
     tau = tau0
     while True:
         eta = tau
-        for _ in range(NEWTON_STEPS):
+        for _ in range(precision.newton_steps):
             f0 = _objective(
                 z,
                 t,
@@ -346,7 +341,7 @@ def _centre_path(
             decrement = 0.0
             for i in range(n):
                 decrement += g[i] * step[i]
-            if decrement <= DECREMENT:
+            if decrement <= precision.decrement:
                 break
             alpha = 1.0
             accepted = False
@@ -398,9 +393,9 @@ def _centre_path(
             for j in range(n_free):
                 z[j] = trial[j]
             t = t_trial
-        if tau <= TAU_FINAL:
+        if tau <= precision.tau_final:
             break
-        tau = max(tau / TAU_FACTOR, TAU_FINAL)
+        tau = max(tau / precision.tau_factor, precision.tau_final)
     return t
 
 
@@ -469,6 +464,7 @@ def _maximin_one(
     trial,
     floor,
     hard,
+    precision,
 ):  # pragma: no cover - compiled
     """The maximin of one combination: returns t and leaves the point in z."""
     for i in parties:
@@ -482,7 +478,7 @@ def _maximin_one(
         for j in range(M.shape[1]):
             total += M[k, j] * z[j]
         y[k] = total
-    _utilities(y, base, w, x, p, TAU_START, parties, u, grad, curv, False)
+    _utilities(y, base, w, x, p, precision.tau_start, parties, u, grad, curv, False)
     t = np.inf
     for i in parties:
         t = min(t, (u[i] - theta[i]) / weight[i])
@@ -504,7 +500,7 @@ def _maximin_one(
         b,
         A,
         h[c],
-        TAU_START,
+        precision.tau_start,
         y,
         u,
         grad,
@@ -516,6 +512,7 @@ def _maximin_one(
         trial,
         active,
         live,
+        precision,
     )
 
 
@@ -548,11 +545,59 @@ def _live_rows(A, active, live):  # pragma: no cover - compiled
 
 
 @njit
+def _visit_order(combos, reference, bound, changes):  # pragma: no cover - compiled
+    """The combinations in the order the search visits them: the ``reference`` first, then
+    the others best ``bound`` first, ties to fewer options changed from the reference (then
+    the enumeration order). ``changes`` (C,) receives how many options each one changes."""
+    n_combos, n_kinds = combos.shape
+    for c in range(n_combos):
+        count = 0
+        for k in range(n_kinds):
+            if combos[c, k] != combos[reference, k]:
+                count += 1
+        changes[c] = count
+    by_change = np.argsort(changes, kind="mergesort")
+    ranked = by_change[np.argsort(-bound[by_change], kind="mergesort")]
+    visit = np.empty(n_combos, dtype=np.int64)
+    visit[0] = reference
+    n = 1
+    for c in ranked:
+        if c != reference:
+            visit[n] = c
+            n += 1
+    return visit
+
+
+@njit
+def _can_win(bound, best, fewer, slack):  # pragma: no cover - compiled
+    """Whether a combination whose value is at most ``bound`` can replace the best found: beat
+    it by more than ``slack`` or — changing ``fewer`` options from the reference — tie it."""
+    if bound == -np.inf:
+        return False
+    return bound > best + slack or (fewer and bound >= best - slack)
+
+
+@njit
+def _replaces(value, best, fewer, slack):  # pragma: no cover - compiled
+    """Whether a combination's value replaces the best found: higher by more than ``slack``,
+    or level within it and changing ``fewer`` options from the reference."""
+    if value == -np.inf:
+        return False
+    return value > best + slack or (fewer and value >= best - slack)
+
+
+@njit
+def _past_all(position, bound, best, slack):  # pragma: no cover - compiled
+    """Whether no combination from ``position`` of the visiting order on can reach the best
+    found: after the reference, bounds only fall."""
+    return position > 0 and (bound == -np.inf or bound < best - slack)
+
+
+@njit
 def maximin(
     option_loss,
     combos,
     allowed,
-    order,
     w,
     x,
     p,
@@ -566,9 +611,9 @@ def maximin(
     centre,
     fixed,
     active,
-    warm,
-    warm_combo,
+    reference,
     stop_at,
+    precision,
     out_combo,
     out_z,
     out_value,
@@ -580,11 +625,12 @@ def maximin(
 
     Shapes: option_loss (R, P, Q) — each party's weighted loss from each option of every option
     issue; combos (C, K) option indices per combination; allowed (C,) the combinations the
-    linked constraints permit; order (R, C) the combinations in the order ties go in; w, x
-    (R, P, S); p, theta, weight (R, P); required (P,); M (S, F), b (S,), A (m, F), h (C, m);
-    centre (C, F) an interior point of each combination's polytope; fixed, warm (R, F); active
-    (R, F) the free coordinates some party cares about (the others keep ``fixed``);
-    warm_combo (R,)."""
+    linked constraints permit; w, x (R, P, S); p, theta, weight (R, P); required (P,); M (S, F),
+    b (S,), A (m, F), h (C, m); centre (C, F) an interior point of each combination's polytope;
+    fixed (R, F) the reference package's free coordinates (the search starts there in the
+    reference combination, and the free coordinates no one cares about keep them); active (R, F)
+    the free coordinates some party cares about; reference (R,) the reference package's
+    combination; precision as :class:`sim.bargaining.solutions.Precision`."""
     n_rep, n_parties = theta.shape
     n_dims, n_free = M.shape
     n_combos = combos.shape[0]
@@ -592,9 +638,11 @@ def maximin(
     z, base, y, u, grad, curv, g, H, L, step, trial = _scratch(n_parties, n_dims, n_free)
     best_z = np.empty(n_free)
     bound = np.empty(n_combos)
+    changes = np.empty(n_combos, dtype=np.int64)
     live = np.empty(A.shape[0], dtype=np.bool_)
     hard = np.zeros(n_parties, dtype=np.bool_)
     floor = np.zeros(n_parties)
+    slack = precision.slack
     for r in range(n_rep):
         _live_rows(A, active[r], live)
         for c in range(n_combos):  # every party at its ideal on the continuous part
@@ -604,12 +652,15 @@ def maximin(
                     top = _base(c, option_loss[r], combos, i)
                     value = min(value, (top - theta[r, i]) / weight[r, i])
             bound[c] = value
-        ranked = np.argsort(-bound[order[r]], kind="mergesort")
+        visit = _visit_order(combos, reference[r], bound, changes)
         best, best_c = -np.inf, -1
-        for position in ranked:
-            c = order[r, position]
-            if bound[c] == -np.inf or bound[c] <= best + BOUND_SLACK:
-                break
+        for position in range(n_combos):
+            c = visit[position]
+            fewer = best_c < 0 or changes[c] < changes[best_c]
+            if not _can_win(bound[c], best, fewer, slack):
+                if _past_all(position, bound[c], best, slack):
+                    break
+                continue
             t = _maximin_one(
                 c,
                 option_loss[r],
@@ -625,8 +676,8 @@ def maximin(
                 A,
                 h,
                 centre,
-                warm[r],
-                c == warm_combo[r],
+                fixed[r],
+                c == reference[r],
                 fixed[r],
                 active[r],
                 live,
@@ -643,8 +694,9 @@ def maximin(
                 trial,
                 floor,
                 hard,
+                precision,
             )
-            if t > best:
+            if _replaces(t, best, fewer, slack):
                 best, best_c = t, c
                 best_z[:] = z
             if best >= stop_at:
@@ -660,7 +712,6 @@ def nash(
     option_loss,
     combos,
     allowed,
-    order,
     w,
     x,
     p,
@@ -675,8 +726,8 @@ def nash(
     centre,
     fixed,
     active,
-    warm,
-    warm_combo,
+    reference,
+    precision,
     out_combo,
     out_z,
     out_value,
@@ -696,6 +747,8 @@ def nash(
     unit = np.ones(n_parties)
     no_floor = np.zeros(n_parties, dtype=np.bool_)
     live = np.empty(A.shape[0], dtype=np.bool_)
+    changes = np.empty(n_combos, dtype=np.int64)
+    slack = precision.slack
     for r in range(n_rep):
         _live_rows(A, active[r], live)
         involved = np.array(
@@ -722,12 +775,15 @@ def nash(
                     if alpha[r, i] > 0:
                         value += alpha[r, i] * np.log(top - disagreement[r, i])
             bound[c] = value
-        ranked = np.argsort(-bound[order[r]], kind="mergesort")
+        visit = _visit_order(combos, reference[r], bound, changes)
         best, best_c = -np.inf, -1
-        for position in ranked:
-            c = order[r, position]
-            if bound[c] == -np.inf or bound[c] <= best + BOUND_SLACK:
-                break
+        for position in range(n_combos):
+            c = visit[position]
+            fewer = best_c < 0 or changes[c] < changes[best_c]
+            if not _can_win(bound[c], best, fewer, slack):
+                if _past_all(position, bound[c], best, slack):
+                    break
+                continue
             # phase I: a point strictly inside (every involved party above its θ) ...
             margin = _maximin_one(
                 c,
@@ -744,8 +800,8 @@ def nash(
                 A,
                 h,
                 centre,
-                warm[r],
-                c == warm_combo[r],
+                fixed[r],
+                c == reference[r],
                 fixed[r],
                 active[r],
                 live,
@@ -762,6 +818,7 @@ def nash(
                 trial,
                 floor[r],
                 no_floor,
+                precision,
             )
             if margin <= 0.0:
                 continue
@@ -784,7 +841,7 @@ def nash(
                 b,
                 A,
                 h[c],
-                min(TAU_START, margin / 2.0),
+                min(precision.tau_start, margin / 2.0),
                 y,
                 u,
                 grad,
@@ -796,6 +853,7 @@ def nash(
                 trial,
                 active[r],
                 live,
+                precision,
             )
             for k in range(n_dims):
                 total = b[k]
@@ -807,7 +865,7 @@ def nash(
             for i in involved:
                 if alpha[r, i] > 0:
                     value += alpha[r, i] * np.log(max(u[i] - disagreement[r, i], 1e-300))
-            if value > best:
+            if _replaces(value, best, fewer, slack):
                 best, best_c = value, c
                 best_z[:] = z
         out_combo[r] = best_c
@@ -825,14 +883,6 @@ def nash(
 # crossing of the two surpluses between their tops). With two coordinates the inner maximin
 # over z2 is that closed form and G(z1) = max_z2 min_i F_i is concave: its maximum is found by
 # a bracketing search on its slope, which each piece (a single or a pair) gives exactly.
-
-FAST_WIDTH = 1e-10
-"""The fast path stops when the bracket on the first coordinate is this narrow."""
-VALUE_TOLERANCE = 1e-12
-"""The fast path stops when no point of the bracket can beat the best value by more."""
-BRACKET_STEP = 1e-3
-"""The first step from the start when bracketing the top (it grows eightfold each step; it
-sets how fast the top is found, not where)."""
 
 
 @njit
@@ -1033,7 +1083,9 @@ def _outer_point(z1, c0, w1, x1, w2, x2, p, omega, parties, lo2, hi2, ref2, c, r
 
 
 @njit
-def _plane(c0, w1, x1, w2, x2, p, omega, parties, lo1, hi1, lo2, hi2, ref1, ref2, c, rows, work):
+def _plane(
+    c0, w1, x1, w2, x2, p, omega, parties, lo1, hi1, lo2, hi2, ref1, ref2, c, rows, work, precision
+):
     """max over (z1, z2) of min_i F_i on a box: G(z1) = max_z2 min_i F_i is concave, and its
     top is bracketed on the sign of its slope. Inside the bracket the next point is where the
     tangents at its two ends meet — exact where G is made of straight pieces — or, one smooth
@@ -1050,7 +1102,7 @@ def _plane(c0, w1, x1, w2, x2, p, omega, parties, lo1, hi1, lo2, hi2, ref1, ref2
     direction = 1.0 if right > 0.0 else -1.0
     a, ta, sa, ai, aj = z, t, right, ri, rj
     b, tb, sb, bi, bj = z, t, left, li, lj
-    step = BRACKET_STEP
+    step = precision.bracket_step
     while True:
         probe = min(max(z + direction * step, lo1), hi1)
         t, z2, right, left, ri, rj, li, lj = _outer_point(
@@ -1070,12 +1122,12 @@ def _plane(c0, w1, x1, w2, x2, p, omega, parties, lo1, hi1, lo2, hi2, ref1, ref2
             return best_t, best_z1, best_z2  # the top is at the end of the range
         step *= 8.0
     same_side = 0
-    for _ in range(200):
+    for _ in range(precision.iterations):
         width = b - a
         candidate = (tb - ta + sa * a - sb * b) / (sa - sb)  # where the tangents meet
         # G is concave: nothing in [a, b] rises above the tangents, so once they meet within
-        # VALUE_TOLERANCE of the best value found, that value is the top
-        if width <= FAST_WIDTH or ta + sa * (candidate - a) <= best_t + VALUE_TOLERANCE:
+        # precision.value of the best value found, that value is the top
+        if width <= precision.width or ta + sa * (candidate - a) <= best_t + precision.value:
             break
         if ai == bi and aj == bj:
             candidate = a + width * sa / (sa - sb)
@@ -1130,7 +1182,7 @@ def _fold(c0, w, x, p, parties, fixed, active, out):  # pragma: no cover - compi
 
 @njit
 def _fast_one(
-    c0, w, x, p, omega, parties, lo, hi, ref, fixed, active, z, c, rows, work
+    c0, w, x, p, omega, parties, lo, hi, ref, fixed, active, z, c, rows, work, precision
 ):  # pragma: no cover - compiled
     """The maximin of one combination on the fast path (at most two free coordinates, each
     party's loss a single term per coordinate: w (P, F), x (P, F)). ``c0`` holds base − θ;
@@ -1170,6 +1222,7 @@ def _fast_one(
         c,
         rows,
         work,
+        precision,
     )
     return t
 
@@ -1322,7 +1375,6 @@ def maximin_fast(
     option_loss,
     combos,
     allowed,
-    order,
     w,
     x,
     p,
@@ -1333,8 +1385,9 @@ def maximin_fast(
     high,
     fixed,
     active,
-    reference_combo,
+    reference,
     stop_at,
+    precision,
     out_combo,
     out_z,
     out_value,
@@ -1358,6 +1411,8 @@ def maximin_fast(
     bound = np.empty(n_combos)
     mu = np.zeros(n_parties)
     spread = 0.0
+    changes = np.empty(n_combos, dtype=np.int64)
+    slack = precision.slack
     for r in range(n_rep):
         for cc in range(n_combos):  # every party at its ideal on the continuous part
             bound[cc] = -np.inf
@@ -1366,16 +1421,20 @@ def maximin_fast(
                 for i in parties:
                     top = _base(cc, option_loss[r], combos, i) - theta[r, i]
                     bound[cc] = min(bound[cc], top / weight[r, i])
-        ranked = np.argsort(-bound[order[r]], kind="mergesort")
+        visit = _visit_order(combos, reference[r], bound, changes)
         best, best_c = -np.inf, -1
-        for position in ranked:
-            cc = order[r, position]
-            if bound[cc] == -np.inf or bound[cc] <= best + BOUND_SLACK:
-                break
+        for position in range(n_combos):
+            cc = visit[position]
+            fewer = best_c < 0 or changes[cc] < changes[best_c]
+            if not _can_win(bound[cc], best, fewer, slack):
+                if _past_all(position, bound[cc], best, slack):
+                    break
+                continue
             for i in parties:
                 c0[i] = _base(cc, option_loss[r], combos, i) - theta[r, i]
             if best > -np.inf:  # tighter bounds, before the search they may spare
-                if _dual_bound(c0, mu, weight[r], parties, spread) <= best + BOUND_SLACK:
+                dual = _dual_bound(c0, mu, weight[r], parties, spread)
+                if not _can_win(dual, best, fewer, slack):
                     continue
                 tighter = _fast_bound(
                     c0,
@@ -1392,7 +1451,7 @@ def maximin_fast(
                     rows,
                     work,
                 )
-                if tighter <= best + BOUND_SLACK:
+                if not _can_win(tighter, best, fewer, slack):
                     continue
             t = _fast_one(
                 c0,
@@ -1410,8 +1469,9 @@ def maximin_fast(
                 c,
                 rows,
                 work,
+                precision,
             )
-            if t > best:
+            if _replaces(t, best, fewer, slack):
                 best, best_c = t, cc
                 best_z[:] = z
                 if best >= stop_at:
@@ -1573,7 +1633,9 @@ def _nash_outer(z1, c0, w1, x1, w2, x2, p, alpha, parties, lo2, hi2, ref2, c, di
 
 
 @njit
-def _nash_plane(c0, w1, x1, w2, x2, p, alpha, parties, lo1, hi1, lo2, hi2, start1, ref2, c):
+def _nash_plane(
+    c0, w1, x1, w2, x2, p, alpha, parties, lo1, hi1, lo2, hi2, start1, ref2, c, precision
+):
     """max over (z1, z2) of φ on a box, from ``start1`` inside the domain: the top of the
     concave G(z1) found on the sign of its slope — kinks first, then Newton–secant with
     bisection as the safeguard; points outside the domain send the search back toward the
@@ -1619,8 +1681,8 @@ def _nash_plane(c0, w1, x1, w2, x2, p, alpha, parties, lo1, hi1, lo2, hi2, start
         else:
             b = min(b, point)
     sa = sb = np.nan
-    for _ in range(200):
-        if b - a <= FAST_WIDTH:
+    for _ in range(precision.iterations):
+        if b - a <= precision.width:
             break
         if sa == sa and sb == sb and sa > 0.0 > sb:
             candidate = a + (b - a) * sa / (sa - sb)
@@ -1653,7 +1715,6 @@ def nash_fast(
     option_loss,
     combos,
     allowed,
-    order,
     w,
     x,
     p,
@@ -1664,6 +1725,8 @@ def nash_fast(
     high,
     fixed,
     active,
+    reference,
+    precision,
     out_combo,
     out_z,
     out_value,
@@ -1683,6 +1746,8 @@ def nash_fast(
     rows = np.empty((n_parties * n_parties, 3))
     work = np.empty(3 * n_parties)
     bound = np.empty(n_combos)
+    changes = np.empty(n_combos, dtype=np.int64)
+    slack = precision.slack
     for r in range(n_rep):
         parties = np.array(
             [i for i in range(n_parties) if required[i] or alpha[r, i] > 0], dtype=np.int64
@@ -1697,12 +1762,15 @@ def nash_fast(
                         break
                     value += alpha[r, i] * np.log(top)
             bound[cc] = value
-        ranked = np.argsort(-bound[order[r]], kind="mergesort")
+        visit = _visit_order(combos, reference[r], bound, changes)
         best, best_c = -np.inf, -1
-        for position in ranked:
-            cc = order[r, position]
-            if bound[cc] == -np.inf or bound[cc] <= best + BOUND_SLACK:
-                break
+        for position in range(n_combos):
+            cc = visit[position]
+            fewer = best_c < 0 or changes[cc] < changes[best_c]
+            if not _can_win(bound[cc], best, fewer, slack):
+                if _past_all(position, bound[cc], best, slack):
+                    break
+                continue
             for i in parties:
                 c0[i] = _base(cc, option_loss[r], combos, i) - disagreement[r, i]
             margin = _fast_one(
@@ -1721,6 +1789,7 @@ def nash_fast(
                 c,
                 rows,
                 work,
+                precision,
             )
             if margin <= 0.0:
                 continue
@@ -1738,8 +1807,9 @@ def nash_fast(
                 z,
                 c,
                 work,
+                precision,
             )
-            if value > best:
+            if _replaces(value, best, fewer, slack):
                 best, best_c = value, cc
                 best_z[:] = z
         out_combo[r] = best_c
@@ -1749,7 +1819,7 @@ def nash_fast(
 
 
 @njit
-def _nash_fast_one(c0, w, x, p, alpha, parties, lo, hi, fixed, active, z, c, work):
+def _nash_fast_one(c0, w, x, p, alpha, parties, lo, hi, fixed, active, z, c, work, precision):
     """The Nash top of one combination on the fast path, from the point in ``z`` (inside):
     returns its value and leaves the point in z."""  # pragma: no cover - compiled
     for j in range(z.shape[0]):
@@ -1787,5 +1857,6 @@ def _nash_fast_one(c0, w, x, p, alpha, parties, lo, hi, fixed, active, z, c, wor
         z[j1],
         z[j2],
         c,
+        precision,
     )
     return value
