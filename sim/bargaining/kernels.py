@@ -1228,88 +1228,217 @@ def _fast_one(
 
 
 @njit
-def _coordinate_min(nu, w, x, p, parties, lo, hi):  # pragma: no cover - compiled
-    """min over z in [lo, hi] of Σ ν_i·w_i·|z − x_i|^p_i (convex): bisection on the sign of its
-    (right) derivative."""
-    a, b = lo, hi
-    for _ in range(64):
-        z = (a + b) / 2
-        slope = 0.0
-        for k in range(parties.shape[0]):
-            i = parties[k]
-            if nu[i] > 0.0 and w[i] > 0.0:
-                d1, _ = _loss_slopes(z - x[i], p[i], 1.0)
-                slope += nu[i] * w[i] * d1
-        if slope > 0.0:
-            b = z
-        else:
-            a = z
-    best = np.inf
-    for z in (lo, hi, (a + b) / 2):
-        total = 0.0
-        for k in range(parties.shape[0]):
-            i = parties[k]
-            if nu[i] > 0.0:
-                total += nu[i] * w[i] * _power(z - x[i], p[i])
-        best = min(best, total)
-    return best
+def _weighted_slope(nu, w, x, p, parties, z, direction):  # pragma: no cover - compiled
+    """d/dz of Σ ν_i·w_i·|z − x_i|^p_i, one-sided in ``direction`` at a kink."""
+    slope = 0.0
+    for k in range(parties.shape[0]):
+        i = parties[k]
+        if nu[i] > 0.0 and w[i] > 0.0:
+            slope += nu[i] * w[i] * _loss_slopes(z - x[i], p[i], direction)[0]
+    return slope
 
 
 @njit
-def _multipliers(c, w, x, p, omega, parties, z, lo, hi, active, t, mu, grads):
-    """Weights μ over the parties (summing to one) for which the weighted surpluses'
-    gradients nearly cancel at the maximiser z — the dual's multipliers, approximately
-    (Frank–Wolfe on the least norm of Σ μ_i ∇F_i over the parties within reach of t). Any μ
-    bounds the other combinations soundly; these make the bound tight. ``grads`` (P, 2) is
-    scratch."""  # pragma: no cover - compiled
+def _weighted_loss(nu, w, x, p, parties, z):  # pragma: no cover - compiled
+    total = 0.0
+    for k in range(parties.shape[0]):
+        i = parties[k]
+        if nu[i] > 0.0:
+            total += nu[i] * w[i] * _power(z - x[i], p[i])
+    return total
+
+
+@njit
+def _coordinate_min(nu, w, x, p, parties, lo, hi):  # pragma: no cover - compiled
+    """min over z in [lo, hi] of f(z) = Σ ν_i·w_i·|z − x_i|^p_i (convex). With losses 1 and 2
+    only, f is quadratic between the kinks of the losses 1: the kinks narrow [lo, hi] to one
+    piece, where the root of the linear f' is exact; with other losses, bisection on the sign
+    of f'."""
+    a, b = lo, hi
+    exact = True
+    for k in range(parties.shape[0]):
+        i = parties[k]
+        if nu[i] > 0.0 and w[i] > 0.0 and p[i] != 1.0 and p[i] != 2.0:
+            exact = False
+    if exact:
+        for k in range(parties.shape[0]):
+            i = parties[k]
+            if nu[i] == 0.0 or w[i] == 0.0 or p[i] != 1.0 or not (a < x[i] < b):
+                continue
+            if _weighted_slope(nu, w, x, p, parties, x[i], 1.0) < 0.0:
+                a = x[i]
+            elif _weighted_slope(nu, w, x, p, parties, x[i], -1.0) > 0.0:
+                b = x[i]
+            else:
+                return _weighted_loss(nu, w, x, p, parties, x[i])  # the kink is the bottom
+        # no kink inside (a, b): f' = Σ_losses 1 ν·w·sign + Σ_losses 2 2ν·w·(z − x) there
+        middle = (a + b) / 2
+        constant, curvature = 0.0, 0.0
+        for k in range(parties.shape[0]):
+            i = parties[k]
+            if nu[i] == 0.0 or w[i] == 0.0:
+                continue
+            if p[i] == 1.0:
+                constant += nu[i] * w[i] * (1.0 if middle > x[i] else -1.0)
+            else:
+                constant -= 2.0 * nu[i] * w[i] * x[i]
+                curvature += 2.0 * nu[i] * w[i]
+        z = -constant / curvature if curvature > 0.0 else middle
+        z = min(max(z, a), b)
+    else:
+        for _ in range(64):
+            z = (a + b) / 2
+            if _weighted_slope(nu, w, x, p, parties, z, 1.0) > 0.0:
+                b = z
+            else:
+                a = z
+        z = (a + b) / 2
+    best = _weighted_loss(nu, w, x, p, parties, z)
+    best = min(best, _weighted_loss(nu, w, x, p, parties, a))
+    return min(best, _weighted_loss(nu, w, x, p, parties, b))
+
+
+@njit
+def _balanced(mu, parties, support, size, reach, kind, n_free, tolerance):
+    """Whether μ (zero off ``support``) balances the subgradients at the maximiser: per free
+    coordinate j, the range [Σ μ_i·lo_ij, Σ μ_i·hi_ij] of Σ μ_i g_ij meets what the box
+    allows — 0 inside it (``kind`` 0), ≤ 0 at its lower end (1), ≥ 0 at its upper end (2),
+    anything where no one involved cares (3)."""  # pragma: no cover - compiled
+    for j in range(n_free):
+        low = high = 0.0
+        for a in range(size):
+            i = parties[support[a]]
+            low += mu[i] * reach[i, j, 0]
+            high += mu[i] * reach[i, j, 1]
+        if kind[j] != 3 and kind[j] != 2 and low > tolerance:
+            return False
+        if kind[j] != 3 and kind[j] != 1 and high < -tolerance:
+            return False
+    return True
+
+
+@njit
+def _multipliers(c, w, x, p, omega, parties, z, lo, hi, active, t, mu, reach):
+    """Weights μ over the parties (summing to one) under which the maximiser z also minimises
+    Σ μ_i·loss_i/ω_i over the box — the dual's optimal multipliers, which make
+    :func:`_dual_bound` exact at this combination: the subgradients g_i ∈ ∂F_i(z) of the
+    parties within reach of t (an interval in a coordinate where a party sits at its kink)
+    must cancel, up to what the box's bounds absorb. By Carathéodory's theorem in the plane
+    three parties suffice, so supports of one, two and three parties are tried in turn, each
+    a linear feasibility problem solved at the vertices of its region. Without one (rounding),
+    equal weights on the binding parties — any μ ≥ 0 summing to one bounds soundly. ``reach``
+    (P, 2, 2) is scratch: each party's subgradient interval per coordinate."""  # pragma: no cover
     n_free = z.shape[0]
-    count = 0
+    kind = np.zeros(2, dtype=np.int64)
+    for j in range(n_free):
+        kind[j] = 3 if not active[j] else (1 if z[j] <= lo[j] else (2 if z[j] >= hi[j] else 0))
+    binding = np.empty(parties.shape[0], dtype=np.int64)  # positions in ``parties``
+    n = 0
+    scale = 0.0
     for a in range(parties.shape[0]):
         i = parties[a]
         value = c[i]
         for j in range(n_free):
             value -= w[i, j] * _power(z[j] - x[i, j], p[i])
         mu[i] = 0.0
-        grads[i, 0] = grads[i, 1] = 0.0
+        reach[i, :, :] = 0.0
         if value / omega[i] > t + 1e-9 * (1.0 + abs(t)):
             continue
-        mu[i] = 1.0
-        count += 1
+        binding[n] = a
+        n += 1
         for j in range(n_free):
+            if not active[j]:
+                continue
             d = z[j] - x[i, j]
-            if not active[j] or d == 0.0:
-                continue  # at its kink a party's subgradient includes 0
-            g = -w[i, j] * _loss_slopes(d, p[i], 1.0)[0] / omega[i]
-            # at a bound of the box, the part of the gradient pointing out does not count
-            if (z[j] <= lo[j] and g < 0.0) or (z[j] >= hi[j] and g > 0.0):
-                g = 0.0
-            grads[i, j] = g
-    for a in range(parties.shape[0]):
-        mu[parties[a]] /= max(count, 1)
-    for _ in range(50):
-        t0 = t1 = 0.0
-        for a in range(parties.shape[0]):
-            i = parties[a]
-            t0 += mu[i] * grads[i, 0]
-            t1 += mu[i] * grads[i, 1]
-        pick, lowest = -1, np.inf  # the binding party that most decreases |Σ μ g|²
-        for a in range(parties.shape[0]):
-            i = parties[a]
-            if mu[i] > 0.0:
-                value = grads[i, 0] * t0 + grads[i, 1] * t1
-                if value < lowest:
-                    pick, lowest = i, value
-        if pick < 0:
-            break
-        d0, d1 = grads[pick, 0] - t0, grads[pick, 1] - t1
-        norm = d0 * d0 + d1 * d1
-        along = d0 * t0 + d1 * t1
-        if norm <= 0.0 or along >= 0.0:
-            break
-        step = min(1.0, -along / norm)
-        for a in range(parties.shape[0]):
-            mu[parties[a]] *= 1.0 - step
-        mu[pick] += step
+            if d == 0.0 and p[i] <= 1.0:
+                reach[i, j, 0], reach[i, j, 1] = -w[i, j] / omega[i], w[i, j] / omega[i]
+            else:
+                g = -w[i, j] * _loss_slopes(d, p[i], 1.0)[0] / omega[i]
+                reach[i, j, 0] = reach[i, j, 1] = g
+            scale = max(scale, abs(reach[i, j, 0]), abs(reach[i, j, 1]))
+    tolerance = 1e-7 * max(scale, 1.0)
+    support = np.empty(3, dtype=np.int64)
+    # the boundary lines of a support's region in its first one or two weights: each
+    # coordinate's two sums, and the weights' own bounds (μ_k ≥ 0)
+    lines = np.empty((2 * n_free + 3, 3))  # rows (a, b, r): a·s + b·u = r
+    for size in range(1, min(n, 3) + 1):
+        first = np.zeros(3, dtype=np.int64)
+        for k in range(size):
+            first[k] = k
+        while True:
+            for k in range(size):
+                support[k] = binding[first[k]]
+            if _support_weights(mu, parties, support, size, reach, kind, n_free, tolerance, lines):
+                return
+            # the next combination of ``size`` binding parties
+            k = size - 1
+            while k >= 0 and first[k] == n - size + k:
+                k -= 1
+            if k < 0:
+                break
+            first[k] += 1
+            for m in range(k + 1, size):
+                first[m] = first[m - 1] + 1
+    for a in range(n):
+        mu[parties[binding[a]]] = 1.0 / n
+
+
+@njit
+def _support_weights(mu, parties, support, size, reach, kind, n_free, tolerance, lines):
+    """Weights on ``support`` (its ``size`` parties) that balance the subgradients
+    (:func:`_balanced`), written to ``mu``: the candidates are the vertices of the region in
+    the free weights — μ on the last party is one minus the others — where two of its
+    boundary lines cross (one weight: where one line crosses its range)."""  # pragma: no cover
+    last = parties[support[size - 1]]
+    if size == 1:
+        mu[last] = 1.0
+        if _balanced(mu, parties, support, size, reach, kind, n_free, tolerance):
+            return True
+        mu[last] = 0.0
+        return False
+    # each sum Σ μ_k g_kj = Σ_{k < last} μ_k (g_kj − g_last,j) + g_last,j, for g the low or
+    # high end of the interval
+    n_lines = 0
+    for j in range(n_free):
+        for end in range(2):
+            if kind[j] == 3:
+                continue
+            a = reach[parties[support[0]], j, end] - reach[last, j, end]
+            b = reach[parties[support[1]], j, end] - reach[last, j, end] if size == 3 else 0.0
+            lines[n_lines, 0], lines[n_lines, 1] = a, b
+            lines[n_lines, 2] = -reach[last, j, end]
+            n_lines += 1
+    lines[n_lines, 0], lines[n_lines, 1], lines[n_lines, 2] = 1.0, 0.0, 0.0  # μ_first = 0
+    n_lines += 1
+    if size == 3:
+        lines[n_lines, 0], lines[n_lines, 1], lines[n_lines, 2] = 0.0, 1.0, 0.0  # μ_second = 0
+        n_lines += 1
+    lines[n_lines, 0], lines[n_lines, 1], lines[n_lines, 2] = 1.0, 1.0, 1.0  # μ_last = 0
+    n_lines += 1
+    for m in range(n_lines):
+        for q in range(m + 1, n_lines) if size == 3 else range(1):
+            if size == 3:
+                det = lines[m, 0] * lines[q, 1] - lines[m, 1] * lines[q, 0]
+                if det == 0.0:
+                    continue
+                s = (lines[m, 2] * lines[q, 1] - lines[m, 1] * lines[q, 2]) / det
+                u = (lines[m, 0] * lines[q, 2] - lines[m, 2] * lines[q, 0]) / det
+            else:
+                if lines[m, 0] == 0.0:
+                    continue
+                s, u = lines[m, 2] / lines[m, 0], 0.0
+            if s < -1e-12 or u < -1e-12 or s + u > 1.0 + 1e-12:
+                continue
+            s, u = max(s, 0.0), max(u, 0.0)
+            mu[parties[support[0]]] = s
+            if size == 3:
+                mu[parties[support[1]]] = u
+            mu[last] = max(1.0 - s - u, 0.0)
+            if _balanced(mu, parties, support, size, reach, kind, n_free, tolerance):
+                return True
+    for k in range(size):
+        mu[parties[support[k]]] = 0.0
+    return False
 
 
 @njit
@@ -1340,34 +1469,6 @@ def _dual_bound(c0, mu, omega, parties, least):  # pragma: no cover - compiled
         i = parties[k]
         total += mu[i] * c0[i] / omega[i]
     return total - least
-
-
-@njit
-def _fast_bound(c0, w, x, p, omega, parties, lo, hi, fixed, active, c, rows, work):
-    """An upper bound on a combination's maximin, cheap beside the search: max_z1 min_i of
-    each party's best over z2 alone (max min ≤ min max), on whichever coordinate gives the
-    lower bound — exact with one free coordinate."""  # pragma: no cover - compiled
-    n, j1, j2 = _free_pair(active)
-    folded = work[2 * c.shape[0] : 3 * c.shape[0]]
-    _fold(c0, w, x, p, parties, fixed, active, folded)
-    if n == 0:
-        t = np.inf
-        for a in range(parties.shape[0]):
-            i = parties[a]
-            t = min(t, folded[i] / omega[i])
-        return t
-    bound = np.inf
-    for k in range(n):
-        j, other = (j1, j2) if k == 0 else (j2, j1)
-        for a in range(parties.shape[0]):  # the other coordinate at each party's best
-            i = parties[a]
-            c[i] = folded[i]
-            if n == 2:
-                best = min(max(x[i, other], lo[other]), hi[other])
-                c[i] -= w[i, other] * _power(best - x[i, other], p[i])
-        t, _, _ = _line(c, w[:, j], x[:, j], p, omega, parties, lo[j], hi[j], fixed[j], rows, work)
-        bound = min(bound, t)
-    return bound
 
 
 @njit
@@ -1406,7 +1507,7 @@ def maximin_fast(
     c = np.empty(n_parties)
     rows = np.empty((n_parties * n_parties, 3))
     work = np.empty(3 * n_parties)
-    grads = np.zeros((n_parties, 2))
+    reach = np.zeros((n_parties, 2, 2))
     nu = np.zeros(n_parties)
     bound = np.empty(n_combos)
     mu = np.zeros(n_parties)
@@ -1432,26 +1533,9 @@ def maximin_fast(
                 continue
             for i in parties:
                 c0[i] = _base(cc, option_loss[r], combos, i) - theta[r, i]
-            if best > -np.inf:  # tighter bounds, before the search they may spare
+            if best > -np.inf:  # the multipliers' bound, before the search it may spare
                 dual = _dual_bound(c0, mu, weight[r], parties, spread)
                 if not _can_win(dual, best, fewer, slack):
-                    continue
-                tighter = _fast_bound(
-                    c0,
-                    w[r],
-                    x[r],
-                    p[r],
-                    weight[r],
-                    parties,
-                    low[cc],
-                    high[cc],
-                    fixed[r],
-                    active[r],
-                    c,
-                    rows,
-                    work,
-                )
-                if not _can_win(tighter, best, fewer, slack):
                     continue
             t = _fast_one(
                 c0,
@@ -1490,7 +1574,7 @@ def maximin_fast(
                     active[r],
                     t,
                     mu,
-                    grads,
+                    reach,
                 )
                 spread = _least_loss(
                     mu, w[r], x[r], p[r], weight[r], parties, fixed[r], active[r], nu
@@ -1734,7 +1818,12 @@ def nash_fast(
     """:func:`nash` on the fast path (as :func:`maximin_fast`), where every party involved has a
     weight α > 0 and no constraint beyond its disagreement point: per combination, the
     maximin over the same parties finds a point inside (or shows there is none), and the
-    search for the top starts there."""
+    search for the top starts there.
+
+    Combinations differ only in ``c`` (base less d), and N(c) = max_z Σ α_i·log(c_i − loss_i)
+    is concave in c, with α_i/s_i (s_i the surplus at the top) a supergradient (the envelope
+    theorem): N(c') ≤ N(c) + Σ α_i·(c'_i − c_i)/s_i, the tangent at the best combination so
+    far, spares the search of every combination it puts below the best."""
     n_rep, n_parties = alpha.shape
     n_free = w.shape[2]
     n_combos = combos.shape[0]
@@ -1747,6 +1836,8 @@ def nash_fast(
     work = np.empty(3 * n_parties)
     bound = np.empty(n_combos)
     changes = np.empty(n_combos, dtype=np.int64)
+    best_c0 = np.empty(n_parties)
+    slope = np.empty(n_parties)  # N's supergradient at the best combination
     slack = precision.slack
     for r in range(n_rep):
         parties = np.array(
@@ -1773,6 +1864,12 @@ def nash_fast(
                 continue
             for i in parties:
                 c0[i] = _base(cc, option_loss[r], combos, i) - disagreement[r, i]
+            if best > -np.inf:
+                tangent = best
+                for i in parties:
+                    tangent += slope[i] * (c0[i] - best_c0[i])
+                if not _can_win(tangent, best, fewer, slack):
+                    continue
             margin = _fast_one(
                 c0,
                 w[r],
@@ -1812,6 +1909,12 @@ def nash_fast(
             if _replaces(value, best, fewer, slack):
                 best, best_c = value, cc
                 best_z[:] = z
+                for i in parties:
+                    surplus = c0[i]
+                    for j in range(n_free):
+                        surplus -= w[r, i, j] * _power(z[j] - x[r, i, j], p[r, i])
+                    slope[i] = alpha[r, i] / surplus
+                    best_c0[i] = c0[i]
         out_combo[r] = best_c
         out_value[r] = best
         if best_c >= 0:

@@ -70,8 +70,10 @@ class Mediated(Protocol):
         threshold[rows[party], own] = state.parties.aspiration[rows[party], own]  # its own mind
         text = np.empty_like(state.table)
         # the parties covered differ only where the mediator does: one exact search per kind
-        for group in np.unique(covered, axis=0):
-            index = np.flatnonzero((covered == group).all(axis=1))
+        kinds = covered @ (1 << np.arange(covered.shape[1]))  # each pattern as one integer
+        for kind in np.unique(kinds):
+            index = np.flatnonzero(kinds == kind)
+            group = covered[index[0]]
             solution = state.solver.rows(index).proportional(
                 threshold[index], np.where(group, weight[index], 1.0), group, state.table[index]
             )
