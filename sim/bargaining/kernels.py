@@ -544,11 +544,17 @@ def _live_rows(A, active, live):  # pragma: no cover - compiled
                 live[r] = True
 
 
+SORT_BY_INSERTION = 64
+"""Up to this many combinations the visiting order is sorted in place (no allocation);
+beyond, by numpy's merge sort. Both give the same order."""
+
+
 @njit
-def _visit_order(combos, reference, bound, changes):  # pragma: no cover - compiled
-    """The combinations in the order the search visits them: the ``reference`` first, then
-    the others best ``bound`` first, ties to fewer options changed from the reference (then
-    the enumeration order). ``changes`` (C,) receives how many options each one changes."""
+def _visit_order(combos, reference, bound, changes, visit):  # pragma: no cover - compiled
+    """The combinations in the order the search visits them, into ``visit`` (C,): the
+    ``reference`` first, then the others best ``bound`` first, ties to fewer options changed
+    from the reference, then the enumeration order. ``changes`` (C,) receives how many options
+    each one changes."""
     n_combos, n_kinds = combos.shape
     for c in range(n_combos):
         count = 0
@@ -556,16 +562,28 @@ def _visit_order(combos, reference, bound, changes):  # pragma: no cover - compi
             if combos[c, k] != combos[reference, k]:
                 count += 1
         changes[c] = count
-    by_change = np.argsort(changes, kind="mergesort")
-    ranked = by_change[np.argsort(-bound[by_change], kind="mergesort")]
-    visit = np.empty(n_combos, dtype=np.int64)
     visit[0] = reference
+    if n_combos > SORT_BY_INSERTION:
+        by_change = np.argsort(changes, kind="mergesort")
+        n = 1
+        for c in by_change[np.argsort(-bound[by_change], kind="mergesort")]:
+            if c != reference:
+                visit[n] = c
+                n += 1
+        return
     n = 1
-    for c in ranked:
-        if c != reference:
-            visit[n] = c
-            n += 1
-    return visit
+    for c in range(n_combos):
+        if c == reference:
+            continue
+        k = n  # insert c after every combination that goes before it
+        while k > 1 and (
+            bound[visit[k - 1]] < bound[c]
+            or (bound[visit[k - 1]] == bound[c] and changes[visit[k - 1]] > changes[c])
+        ):
+            visit[k] = visit[k - 1]
+            k -= 1
+        visit[k] = c
+        n += 1
 
 
 @njit
@@ -639,6 +657,7 @@ def maximin(
     best_z = np.empty(n_free)
     bound = np.empty(n_combos)
     changes = np.empty(n_combos, dtype=np.int64)
+    visit = np.empty(n_combos, dtype=np.int64)
     live = np.empty(A.shape[0], dtype=np.bool_)
     hard = np.zeros(n_parties, dtype=np.bool_)
     floor = np.zeros(n_parties)
@@ -652,7 +671,7 @@ def maximin(
                     top = _base(c, option_loss[r], combos, i)
                     value = min(value, (top - theta[r, i]) / weight[r, i])
             bound[c] = value
-        visit = _visit_order(combos, reference[r], bound, changes)
+        _visit_order(combos, reference[r], bound, changes, visit)
         best, best_c = -np.inf, -1
         for position in range(n_combos):
             c = visit[position]
@@ -748,6 +767,7 @@ def nash(
     no_floor = np.zeros(n_parties, dtype=np.bool_)
     live = np.empty(A.shape[0], dtype=np.bool_)
     changes = np.empty(n_combos, dtype=np.int64)
+    visit = np.empty(n_combos, dtype=np.int64)
     slack = precision.slack
     for r in range(n_rep):
         _live_rows(A, active[r], live)
@@ -775,7 +795,7 @@ def nash(
                     if alpha[r, i] > 0:
                         value += alpha[r, i] * np.log(top - disagreement[r, i])
             bound[c] = value
-        visit = _visit_order(combos, reference[r], bound, changes)
+        _visit_order(combos, reference[r], bound, changes, visit)
         best, best_c = -np.inf, -1
         for position in range(n_combos):
             c = visit[position]
@@ -1513,6 +1533,7 @@ def maximin_fast(
     mu = np.zeros(n_parties)
     spread = 0.0
     changes = np.empty(n_combos, dtype=np.int64)
+    visit = np.empty(n_combos, dtype=np.int64)
     slack = precision.slack
     for r in range(n_rep):
         for cc in range(n_combos):  # every party at its ideal on the continuous part
@@ -1522,7 +1543,7 @@ def maximin_fast(
                 for i in parties:
                     top = _base(cc, option_loss[r], combos, i) - theta[r, i]
                     bound[cc] = min(bound[cc], top / weight[r, i])
-        visit = _visit_order(combos, reference[r], bound, changes)
+        _visit_order(combos, reference[r], bound, changes, visit)
         best, best_c = -np.inf, -1
         for position in range(n_combos):
             cc = visit[position]
@@ -1836,6 +1857,7 @@ def nash_fast(
     work = np.empty(3 * n_parties)
     bound = np.empty(n_combos)
     changes = np.empty(n_combos, dtype=np.int64)
+    visit = np.empty(n_combos, dtype=np.int64)
     best_c0 = np.empty(n_parties)
     slope = np.empty(n_parties)  # N's supergradient at the best combination
     slack = precision.slack
@@ -1853,7 +1875,7 @@ def nash_fast(
                         break
                     value += alpha[r, i] * np.log(top)
             bound[cc] = value
-        visit = _visit_order(combos, reference[r], bound, changes)
+        _visit_order(combos, reference[r], bound, changes, visit)
         best, best_c = -np.inf, -1
         for position in range(n_combos):
             cc = visit[position]
