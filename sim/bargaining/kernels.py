@@ -1344,10 +1344,11 @@ def _multipliers(c, w, x, p, omega, parties, z, lo, hi, active, t, mu, reach):
     :func:`_dual_bound` exact at this combination: the subgradients g_i ∈ ∂F_i(z) of the
     parties within reach of t (an interval in a coordinate where a party sits at its kink)
     must cancel, up to what the box's bounds absorb. By Carathéodory's theorem in the plane
-    three parties suffice, so supports of one, two and three parties are tried in turn, each
-    a linear feasibility problem solved at the vertices of its region. Without one (rounding),
-    equal weights on the binding parties — any μ ≥ 0 summing to one bounds soundly. ``reach``
-    (P, 2, 2) is scratch: each party's subgradient interval per coordinate."""  # pragma: no cover
+    three parties suffice, so supports of three, two and one binding parties are tried in
+    turn, each a linear feasibility problem solved at the vertices of its region. Without one
+    (rounding), equal weights on the binding parties — any μ ≥ 0 summing to one bounds
+    soundly. ``reach`` (P, 2, 2) is scratch: each party's subgradient interval per
+    coordinate."""  # pragma: no cover
     n_free = z.shape[0]
     kind = np.zeros(2, dtype=np.int64)
     for j in range(n_free):
@@ -1381,7 +1382,7 @@ def _multipliers(c, w, x, p, omega, parties, z, lo, hi, active, t, mu, reach):
     # the boundary lines of a support's region in its first one or two weights: each
     # coordinate's two sums, and the weights' own bounds (μ_k ≥ 0)
     lines = np.empty((2 * n_free + 3, 3))  # rows (a, b, r): a·s + b·u = r
-    for size in range(1, min(n, 3) + 1):
+    for size in range(min(n, 3), 0, -1):  # the generic case first: every binding party
         first = np.zeros(3, dtype=np.int64)
         for k in range(size):
             first[k] = k
