@@ -4,26 +4,34 @@ Runs N replicates of ``scenarios/budapest_2025.yaml`` in blocks (the way batches
 sample of replicates as blocks of one (the way a per-replicate model would run), and prints
 replicates per second for both and their ratio. ``--scale`` times whole ``negsim run``
 batches with 1 and 2 local workers; ``--memory`` measures the peak memory of a batch at two
-sizes (it should stay flat in N). A benchmark, not a test: numbers depend on the machine and on
-what else it is doing.
+sizes (it should stay flat in N); ``--profile`` says what each part of a round costs. Rates and
+the profile count this process's CPU time — what one core does, whatever else the machine
+runs — and ``--scale`` and ``--memory`` the wall clock. A benchmark, not a test: numbers
+depend on the machine.
 
     python experiments/benchmark.py [--runs 10000] [--single 200]
     python experiments/benchmark.py --scale [--scale-runs 100000]
     python experiments/benchmark.py --memory [--memory-runs 100000 1000000]
+    python experiments/benchmark.py --profile [--runs 4096]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import sim
+from sim.batch import runner
 from sim.batch.runner import BLOCK_SIZE, block_count, simulate_block
+from sim.model.model import NegotiationModel
+from sim.model.protocols import PROTOCOLS
 
 FLAGSHIP = Path(__file__).resolve().parent.parent / "scenarios" / "budapest_2025.yaml"
 
@@ -31,18 +39,97 @@ FLAGSHIP = Path(__file__).resolve().parent.parent / "scenarios" / "budapest_2025
 def ensemble_rate(scenario: sim.Scenario, runs: int, seed: int) -> float:
     """Replicates per second, simulated in blocks of BLOCK_SIZE (one process, one core)."""
     simulate_block(scenario, seed, 0, BLOCK_SIZE)  # warm up imports and caches
-    start = time.perf_counter()
+    start = time.process_time()
     for block in range(block_count(runs)):
         simulate_block(scenario, seed, block, runs)
-    return runs / (time.perf_counter() - start)
+    return runs / (time.process_time() - start)
 
 
 def single_rate(scenario: sim.Scenario, sample: int, seed: int) -> float:
     """Replicates per second, each simulated alone as a block of one."""
-    start = time.perf_counter()
+    start = time.process_time()
     for replicate in range(sample):
         simulate_block(scenario, seed, replicate, replicate + 1, block_size=1)
-    return sample / (time.perf_counter() - start)
+    return sample / (time.process_time() - start)
+
+
+PARTS = (
+    ("sampling", runner, "draw_parameters"),
+    ("model set-up", NegotiationModel, "__init__"),
+    ("war dynamics", NegotiationModel, "_fight"),
+    ("valuation, beliefs, concessions", NegotiationModel, "_value_and_concede"),
+    ("protocol: the text", None, "propose"),
+    ("zone diagnostics (per round)", NegotiationModel, "_diagnose"),
+    ("close: zones, Nash, durability", NegotiationModel, "_close"),
+    ("records (runs table)", runner, "runs_table"),
+)
+"""The parts of a block timed by :func:`profile`: (label, owner, attribute); the protocol's
+owner is the scenario's protocol class."""
+
+
+@contextlib.contextmanager
+def _timed(owner, name: str, seconds: dict, label: str):
+    """``owner.name`` wrapped so that each call adds its duration to ``seconds[label]``."""
+    original = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        start = time.process_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            seconds[label] += time.process_time() - start
+
+    setattr(owner, name, wrapper)
+    try:
+        yield
+    finally:
+        setattr(owner, name, original)
+
+
+def profile(scenario: sim.Scenario, runs: int, seed: int) -> None:
+    """Print what each part of a block costs: seconds in all, microseconds per replicate-round
+    (a replicate still bargaining in a round) and per replicate, and its share of the time."""
+    simulate_block(scenario, seed, 0, BLOCK_SIZE)  # warm up imports and caches
+    seconds: dict[str, float] = defaultdict(float)
+    replicate_rounds = 0
+
+    def count(model: NegotiationModel) -> None:
+        nonlocal replicate_rounds
+        replicate_rounds += len(model.rows)
+
+    with contextlib.ExitStack() as stack:
+        for label, owner, name in PARTS:
+            owner = PROTOCOLS[scenario.protocol.kind] if owner is None else owner
+            stack.enter_context(_timed(owner, name, seconds, label))
+        stack.enter_context(_timed(NegotiationModel, "step", seconds, "round"))
+        original_step = NegotiationModel.step
+
+        def step(model: NegotiationModel) -> None:
+            count(model)
+            original_step(model)
+
+        NegotiationModel.step = step
+        stack.callback(setattr, NegotiationModel, "step", original_step)
+        start = time.process_time()
+        for block in range(block_count(runs)):
+            simulate_block(scenario, seed, block, runs)
+        total = time.process_time() - start
+    in_round = ("war dynamics", "valuation, beliefs, concessions", "protocol: the text")
+    in_round += ("zone diagnostics (per round)", "close: zones, Nash, durability")
+    seconds["responses and the rest of the round"] = seconds.pop("round") - sum(
+        seconds[label] for label in in_round
+    )
+    seconds["other (Mesa, arrays, glue)"] = total - sum(seconds.values())
+    print(
+        f"{runs:,} replicates, {replicate_rounds:,} replicate-rounds "
+        f"({replicate_rounds / runs:.1f} per replicate), {total:.2f} s, {runs / total:,.0f}/s"
+    )
+    print(f"{'part':40s} {'s':>7s} {'µs/rep-round':>13s} {'µs/replicate':>13s} {'share':>6s}")
+    for label, spent in seconds.items():
+        print(
+            f"{label:40s} {spent:7.2f} {spent / replicate_rounds * 1e6:13.2f} "
+            f"{spent / runs * 1e6:13.1f} {spent / total:6.1%}"
+        )
 
 
 def batch(scenario: Path, runs: int, workers: int) -> tuple[float, float]:
@@ -81,6 +168,7 @@ def main() -> None:
     parser.add_argument("--scale-runs", type=int, default=100_000)
     parser.add_argument("--memory", action="store_true", help="peak memory at two sizes")
     parser.add_argument("--memory-runs", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--profile", action="store_true", help="the cost of each part")
     args = parser.parse_args()
 
     if args.scale:
@@ -101,6 +189,9 @@ def main() -> None:
         return
 
     scenario = sim.load_scenario(args.scenario)
+    if args.profile:
+        profile(scenario, args.runs, args.seed)
+        return
     ensemble = ensemble_rate(scenario, args.runs, args.seed)
     single = single_rate(scenario, args.single, args.seed)
     print(

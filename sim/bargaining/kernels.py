@@ -22,29 +22,23 @@ ends and a combination's linked constraints; shares summing to their total). Par
 
 **The method.** The kinks of ``|y − x|^p`` (p < 2) are smoothed from above, ``(z² + η²)^{p/2}``,
 which only ever understates a utility, so every smoothed-feasible point is feasible; η shrinks
-with the barrier parameter τ, and both go to ``TAU_FINAL``. Utilities are then exact to about
-``(parties + constraints)·TAU_FINAL``. Combinations are visited best bound first — a
-combination's value cannot exceed what it would give with every party at its ideal on the
-continuous part — and the search stops when no bound can beat the best value found, so the
-answer is the exact optimum over all combinations, not over a sample. Ties go to the earlier
-combination in the order given (the caller puts the table's combination first).
+with the barrier parameter τ, and both go to ``tau_final``. Utilities are then exact to about
+``(parties + constraints)·tau_final``. The reference combination (the text on the table) is
+searched first, then the others best bound first — a combination's value cannot exceed what it
+would give with every party at its ideal on the continuous part — and the search stops when no
+bound can beat the best value found, so the answer is the exact optimum over all combinations,
+not over a sample. Values within ``slack`` of each other tie, and ties go to the combination
+with fewer options changed from the reference.
+
+**Precision.** Every tolerance, step and iteration cap that could move a result comes in the
+``precision`` argument (:class:`sim.bargaining.solutions.Precision`, read by field name), so
+a test can tighten them all and check that nothing moves.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit as _njit
-
-TAU_START = 1.0
-TAU_FINAL = 1e-10
-TAU_FACTOR = 8.0
-NEWTON_STEPS = 60
-"""Newton steps allowed at each barrier parameter (a step count, not a tolerance: each stage
-stops when its Newton decrement falls below ``DECREMENT``; the cap only guards against a
-stage that cannot converge)."""
-DECREMENT = 1e-12
-BOUND_SLACK = 1e-12
-"""A combination whose bound beats the best value by no more than this is not searched."""
 
 
 def njit(function):
@@ -294,9 +288,10 @@ def _centre_path(
     trial,
     active,
     live,
+    precision,
 ):  # pragma: no cover - compiled
-    """Follow the central path from a strictly feasible (z, t) down to ``TAU_FINAL``; returns
-    the final t (maximin) and leaves the point in z."""
+    """Follow the central path from a strictly feasible (z, t) down to ``precision.tau_final``;
+    returns the final t (maximin) and leaves the point in z."""
     n_free = z.shape[0]
     act = np.empty(n_free, dtype=np.int64)
     gz = np.empty(n_free + 1)
@@ -309,7 +304,7 @@ def _centre_path(
     tau = tau0
     while True:
         eta = tau
-        for _ in range(NEWTON_STEPS):
+        for _ in range(precision.newton_steps):
             f0 = _objective(
                 z,
                 t,
@@ -346,7 +341,7 @@ def _centre_path(
             decrement = 0.0
             for i in range(n):
                 decrement += g[i] * step[i]
-            if decrement <= DECREMENT:
+            if decrement <= precision.decrement:
                 break
             alpha = 1.0
             accepted = False
@@ -398,9 +393,9 @@ def _centre_path(
             for j in range(n_free):
                 z[j] = trial[j]
             t = t_trial
-        if tau <= TAU_FINAL:
+        if tau <= precision.tau_final:
             break
-        tau = max(tau / TAU_FACTOR, TAU_FINAL)
+        tau = max(tau / precision.tau_factor, precision.tau_final)
     return t
 
 
@@ -469,6 +464,7 @@ def _maximin_one(
     trial,
     floor,
     hard,
+    precision,
 ):  # pragma: no cover - compiled
     """The maximin of one combination: returns t and leaves the point in z."""
     for i in parties:
@@ -482,7 +478,7 @@ def _maximin_one(
         for j in range(M.shape[1]):
             total += M[k, j] * z[j]
         y[k] = total
-    _utilities(y, base, w, x, p, TAU_START, parties, u, grad, curv, False)
+    _utilities(y, base, w, x, p, precision.tau_start, parties, u, grad, curv, False)
     t = np.inf
     for i in parties:
         t = min(t, (u[i] - theta[i]) / weight[i])
@@ -504,7 +500,7 @@ def _maximin_one(
         b,
         A,
         h[c],
-        TAU_START,
+        precision.tau_start,
         y,
         u,
         grad,
@@ -516,6 +512,7 @@ def _maximin_one(
         trial,
         active,
         live,
+        precision,
     )
 
 
@@ -547,12 +544,78 @@ def _live_rows(A, active, live):  # pragma: no cover - compiled
                 live[r] = True
 
 
+SORT_BY_INSERTION = 64
+"""Up to this many combinations the visiting order is sorted in place (no allocation);
+beyond, by numpy's merge sort. Both give the same order."""
+
+
+@njit
+def _visit_order(combos, reference, bound, changes, visit):  # pragma: no cover - compiled
+    """The combinations in the order the search visits them, into ``visit`` (C,): the
+    ``reference`` first, then the others best ``bound`` first, ties to fewer options changed
+    from the reference, then the enumeration order. ``changes`` (C,) receives how many options
+    each one changes."""
+    n_combos, n_kinds = combos.shape
+    for c in range(n_combos):
+        count = 0
+        for k in range(n_kinds):
+            if combos[c, k] != combos[reference, k]:
+                count += 1
+        changes[c] = count
+    visit[0] = reference
+    if n_combos > SORT_BY_INSERTION:
+        by_change = np.argsort(changes, kind="mergesort")
+        n = 1
+        for c in by_change[np.argsort(-bound[by_change], kind="mergesort")]:
+            if c != reference:
+                visit[n] = c
+                n += 1
+        return
+    n = 1
+    for c in range(n_combos):
+        if c == reference:
+            continue
+        k = n  # insert c after every combination that goes before it
+        while k > 1 and (
+            bound[visit[k - 1]] < bound[c]
+            or (bound[visit[k - 1]] == bound[c] and changes[visit[k - 1]] > changes[c])
+        ):
+            visit[k] = visit[k - 1]
+            k -= 1
+        visit[k] = c
+        n += 1
+
+
+@njit
+def _can_win(bound, best, fewer, slack):  # pragma: no cover - compiled
+    """Whether a combination whose value is at most ``bound`` can replace the best found: beat
+    it by more than ``slack`` or — changing ``fewer`` options from the reference — tie it."""
+    if bound == -np.inf:
+        return False
+    return bound > best + slack or (fewer and bound >= best - slack)
+
+
+@njit
+def _replaces(value, best, fewer, slack):  # pragma: no cover - compiled
+    """Whether a combination's value replaces the best found: higher by more than ``slack``,
+    or level within it and changing ``fewer`` options from the reference."""
+    if value == -np.inf:
+        return False
+    return value > best + slack or (fewer and value >= best - slack)
+
+
+@njit
+def _past_all(position, bound, best, slack):  # pragma: no cover - compiled
+    """Whether no combination from ``position`` of the visiting order on can reach the best
+    found: after the reference, bounds only fall."""
+    return position > 0 and (bound == -np.inf or bound < best - slack)
+
+
 @njit
 def maximin(
     option_loss,
     combos,
     allowed,
-    order,
     w,
     x,
     p,
@@ -566,9 +629,9 @@ def maximin(
     centre,
     fixed,
     active,
-    warm,
-    warm_combo,
+    reference,
     stop_at,
+    precision,
     out_combo,
     out_z,
     out_value,
@@ -580,11 +643,12 @@ def maximin(
 
     Shapes: option_loss (R, P, Q) — each party's weighted loss from each option of every option
     issue; combos (C, K) option indices per combination; allowed (C,) the combinations the
-    linked constraints permit; order (R, C) the combinations in the order ties go in; w, x
-    (R, P, S); p, theta, weight (R, P); required (P,); M (S, F), b (S,), A (m, F), h (C, m);
-    centre (C, F) an interior point of each combination's polytope; fixed, warm (R, F); active
-    (R, F) the free coordinates some party cares about (the others keep ``fixed``);
-    warm_combo (R,)."""
+    linked constraints permit; w, x (R, P, S); p, theta, weight (R, P); required (P,); M (S, F),
+    b (S,), A (m, F), h (C, m); centre (C, F) an interior point of each combination's polytope;
+    fixed (R, F) the reference package's free coordinates (the search starts there in the
+    reference combination, and the free coordinates no one cares about keep them); active (R, F)
+    the free coordinates some party cares about; reference (R,) the reference package's
+    combination; precision as :class:`sim.bargaining.solutions.Precision`."""
     n_rep, n_parties = theta.shape
     n_dims, n_free = M.shape
     n_combos = combos.shape[0]
@@ -592,9 +656,12 @@ def maximin(
     z, base, y, u, grad, curv, g, H, L, step, trial = _scratch(n_parties, n_dims, n_free)
     best_z = np.empty(n_free)
     bound = np.empty(n_combos)
+    changes = np.empty(n_combos, dtype=np.int64)
+    visit = np.empty(n_combos, dtype=np.int64)
     live = np.empty(A.shape[0], dtype=np.bool_)
     hard = np.zeros(n_parties, dtype=np.bool_)
     floor = np.zeros(n_parties)
+    slack = precision.slack
     for r in range(n_rep):
         _live_rows(A, active[r], live)
         for c in range(n_combos):  # every party at its ideal on the continuous part
@@ -604,12 +671,15 @@ def maximin(
                     top = _base(c, option_loss[r], combos, i)
                     value = min(value, (top - theta[r, i]) / weight[r, i])
             bound[c] = value
-        ranked = np.argsort(-bound[order[r]], kind="mergesort")
+        _visit_order(combos, reference[r], bound, changes, visit)
         best, best_c = -np.inf, -1
-        for position in ranked:
-            c = order[r, position]
-            if bound[c] == -np.inf or bound[c] <= best + BOUND_SLACK:
-                break
+        for position in range(n_combos):
+            c = visit[position]
+            fewer = best_c < 0 or changes[c] < changes[best_c]
+            if not _can_win(bound[c], best, fewer, slack):
+                if _past_all(position, bound[c], best, slack):
+                    break
+                continue
             t = _maximin_one(
                 c,
                 option_loss[r],
@@ -625,8 +695,8 @@ def maximin(
                 A,
                 h,
                 centre,
-                warm[r],
-                c == warm_combo[r],
+                fixed[r],
+                c == reference[r],
                 fixed[r],
                 active[r],
                 live,
@@ -643,8 +713,9 @@ def maximin(
                 trial,
                 floor,
                 hard,
+                precision,
             )
-            if t > best:
+            if _replaces(t, best, fewer, slack):
                 best, best_c = t, c
                 best_z[:] = z
             if best >= stop_at:
@@ -660,7 +731,6 @@ def nash(
     option_loss,
     combos,
     allowed,
-    order,
     w,
     x,
     p,
@@ -675,8 +745,8 @@ def nash(
     centre,
     fixed,
     active,
-    warm,
-    warm_combo,
+    reference,
+    precision,
     out_combo,
     out_z,
     out_value,
@@ -696,6 +766,9 @@ def nash(
     unit = np.ones(n_parties)
     no_floor = np.zeros(n_parties, dtype=np.bool_)
     live = np.empty(A.shape[0], dtype=np.bool_)
+    changes = np.empty(n_combos, dtype=np.int64)
+    visit = np.empty(n_combos, dtype=np.int64)
+    slack = precision.slack
     for r in range(n_rep):
         _live_rows(A, active[r], live)
         involved = np.array(
@@ -722,12 +795,15 @@ def nash(
                     if alpha[r, i] > 0:
                         value += alpha[r, i] * np.log(top - disagreement[r, i])
             bound[c] = value
-        ranked = np.argsort(-bound[order[r]], kind="mergesort")
+        _visit_order(combos, reference[r], bound, changes, visit)
         best, best_c = -np.inf, -1
-        for position in ranked:
-            c = order[r, position]
-            if bound[c] == -np.inf or bound[c] <= best + BOUND_SLACK:
-                break
+        for position in range(n_combos):
+            c = visit[position]
+            fewer = best_c < 0 or changes[c] < changes[best_c]
+            if not _can_win(bound[c], best, fewer, slack):
+                if _past_all(position, bound[c], best, slack):
+                    break
+                continue
             # phase I: a point strictly inside (every involved party above its θ) ...
             margin = _maximin_one(
                 c,
@@ -744,8 +820,8 @@ def nash(
                 A,
                 h,
                 centre,
-                warm[r],
-                c == warm_combo[r],
+                fixed[r],
+                c == reference[r],
                 fixed[r],
                 active[r],
                 live,
@@ -762,6 +838,7 @@ def nash(
                 trial,
                 floor[r],
                 no_floor,
+                precision,
             )
             if margin <= 0.0:
                 continue
@@ -784,7 +861,7 @@ def nash(
                 b,
                 A,
                 h[c],
-                min(TAU_START, margin / 2.0),
+                min(precision.tau_start, margin / 2.0),
                 y,
                 u,
                 grad,
@@ -796,6 +873,7 @@ def nash(
                 trial,
                 active[r],
                 live,
+                precision,
             )
             for k in range(n_dims):
                 total = b[k]
@@ -807,7 +885,7 @@ def nash(
             for i in involved:
                 if alpha[r, i] > 0:
                     value += alpha[r, i] * np.log(max(u[i] - disagreement[r, i], 1e-300))
-            if value > best:
+            if _replaces(value, best, fewer, slack):
                 best, best_c = value, c
                 best_z[:] = z
         out_combo[r] = best_c
@@ -825,14 +903,6 @@ def nash(
 # crossing of the two surpluses between their tops). With two coordinates the inner maximin
 # over z2 is that closed form and G(z1) = max_z2 min_i F_i is concave: its maximum is found by
 # a bracketing search on its slope, which each piece (a single or a pair) gives exactly.
-
-FAST_WIDTH = 1e-10
-"""The fast path stops when the bracket on the first coordinate is this narrow."""
-VALUE_TOLERANCE = 1e-12
-"""The fast path stops when no point of the bracket can beat the best value by more."""
-BRACKET_STEP = 1e-3
-"""The first step from the start when bracketing the top (it grows eightfold each step; it
-sets how fast the top is found, not where)."""
 
 
 @njit
@@ -1033,7 +1103,9 @@ def _outer_point(z1, c0, w1, x1, w2, x2, p, omega, parties, lo2, hi2, ref2, c, r
 
 
 @njit
-def _plane(c0, w1, x1, w2, x2, p, omega, parties, lo1, hi1, lo2, hi2, ref1, ref2, c, rows, work):
+def _plane(
+    c0, w1, x1, w2, x2, p, omega, parties, lo1, hi1, lo2, hi2, ref1, ref2, c, rows, work, precision
+):
     """max over (z1, z2) of min_i F_i on a box: G(z1) = max_z2 min_i F_i is concave, and its
     top is bracketed on the sign of its slope. Inside the bracket the next point is where the
     tangents at its two ends meet — exact where G is made of straight pieces — or, one smooth
@@ -1050,7 +1122,7 @@ def _plane(c0, w1, x1, w2, x2, p, omega, parties, lo1, hi1, lo2, hi2, ref1, ref2
     direction = 1.0 if right > 0.0 else -1.0
     a, ta, sa, ai, aj = z, t, right, ri, rj
     b, tb, sb, bi, bj = z, t, left, li, lj
-    step = BRACKET_STEP
+    step = precision.bracket_step
     while True:
         probe = min(max(z + direction * step, lo1), hi1)
         t, z2, right, left, ri, rj, li, lj = _outer_point(
@@ -1070,12 +1142,12 @@ def _plane(c0, w1, x1, w2, x2, p, omega, parties, lo1, hi1, lo2, hi2, ref1, ref2
             return best_t, best_z1, best_z2  # the top is at the end of the range
         step *= 8.0
     same_side = 0
-    for _ in range(200):
+    for _ in range(precision.iterations):
         width = b - a
         candidate = (tb - ta + sa * a - sb * b) / (sa - sb)  # where the tangents meet
         # G is concave: nothing in [a, b] rises above the tangents, so once they meet within
-        # VALUE_TOLERANCE of the best value found, that value is the top
-        if width <= FAST_WIDTH or ta + sa * (candidate - a) <= best_t + VALUE_TOLERANCE:
+        # precision.value of the best value found, that value is the top
+        if width <= precision.width or ta + sa * (candidate - a) <= best_t + precision.value:
             break
         if ai == bi and aj == bj:
             candidate = a + width * sa / (sa - sb)
@@ -1130,7 +1202,7 @@ def _fold(c0, w, x, p, parties, fixed, active, out):  # pragma: no cover - compi
 
 @njit
 def _fast_one(
-    c0, w, x, p, omega, parties, lo, hi, ref, fixed, active, z, c, rows, work
+    c0, w, x, p, omega, parties, lo, hi, ref, fixed, active, z, c, rows, work, precision
 ):  # pragma: no cover - compiled
     """The maximin of one combination on the fast path (at most two free coordinates, each
     party's loss a single term per coordinate: w (P, F), x (P, F)). ``c0`` holds base − θ;
@@ -1170,93 +1242,224 @@ def _fast_one(
         c,
         rows,
         work,
+        precision,
     )
     return t
 
 
 @njit
-def _coordinate_min(nu, w, x, p, parties, lo, hi):  # pragma: no cover - compiled
-    """min over z in [lo, hi] of Σ ν_i·w_i·|z − x_i|^p_i (convex): bisection on the sign of its
-    (right) derivative."""
-    a, b = lo, hi
-    for _ in range(64):
-        z = (a + b) / 2
-        slope = 0.0
-        for k in range(parties.shape[0]):
-            i = parties[k]
-            if nu[i] > 0.0 and w[i] > 0.0:
-                d1, _ = _loss_slopes(z - x[i], p[i], 1.0)
-                slope += nu[i] * w[i] * d1
-        if slope > 0.0:
-            b = z
-        else:
-            a = z
-    best = np.inf
-    for z in (lo, hi, (a + b) / 2):
-        total = 0.0
-        for k in range(parties.shape[0]):
-            i = parties[k]
-            if nu[i] > 0.0:
-                total += nu[i] * w[i] * _power(z - x[i], p[i])
-        best = min(best, total)
-    return best
+def _weighted_slope(nu, w, x, p, parties, z, direction):  # pragma: no cover - compiled
+    """d/dz of Σ ν_i·w_i·|z − x_i|^p_i, one-sided in ``direction`` at a kink."""
+    slope = 0.0
+    for k in range(parties.shape[0]):
+        i = parties[k]
+        if nu[i] > 0.0 and w[i] > 0.0:
+            slope += nu[i] * w[i] * _loss_slopes(z - x[i], p[i], direction)[0]
+    return slope
 
 
 @njit
-def _multipliers(c, w, x, p, omega, parties, z, lo, hi, active, t, mu, grads):
-    """Weights μ over the parties (summing to one) for which the weighted surpluses'
-    gradients nearly cancel at the maximiser z — the dual's multipliers, approximately
-    (Frank–Wolfe on the least norm of Σ μ_i ∇F_i over the parties within reach of t). Any μ
-    bounds the other combinations soundly; these make the bound tight. ``grads`` (P, 2) is
-    scratch."""  # pragma: no cover - compiled
+def _weighted_loss(nu, w, x, p, parties, z):  # pragma: no cover - compiled
+    total = 0.0
+    for k in range(parties.shape[0]):
+        i = parties[k]
+        if nu[i] > 0.0:
+            total += nu[i] * w[i] * _power(z - x[i], p[i])
+    return total
+
+
+@njit
+def _coordinate_min(nu, w, x, p, parties, lo, hi):  # pragma: no cover - compiled
+    """min over z in [lo, hi] of f(z) = Σ ν_i·w_i·|z − x_i|^p_i (convex). With losses 1 and 2
+    only, f is quadratic between the kinks of the losses 1: the kinks narrow [lo, hi] to one
+    piece, where the root of the linear f' is exact; with other losses, bisection on the sign
+    of f'."""
+    a, b = lo, hi
+    exact = True
+    for k in range(parties.shape[0]):
+        i = parties[k]
+        if nu[i] > 0.0 and w[i] > 0.0 and p[i] != 1.0 and p[i] != 2.0:
+            exact = False
+    if exact:
+        for k in range(parties.shape[0]):
+            i = parties[k]
+            if nu[i] == 0.0 or w[i] == 0.0 or p[i] != 1.0 or not (a < x[i] < b):
+                continue
+            if _weighted_slope(nu, w, x, p, parties, x[i], 1.0) < 0.0:
+                a = x[i]
+            elif _weighted_slope(nu, w, x, p, parties, x[i], -1.0) > 0.0:
+                b = x[i]
+            else:
+                return _weighted_loss(nu, w, x, p, parties, x[i])  # the kink is the bottom
+        # no kink inside (a, b): f' = Σ_losses 1 ν·w·sign + Σ_losses 2 2ν·w·(z − x) there
+        middle = (a + b) / 2
+        constant, curvature = 0.0, 0.0
+        for k in range(parties.shape[0]):
+            i = parties[k]
+            if nu[i] == 0.0 or w[i] == 0.0:
+                continue
+            if p[i] == 1.0:
+                constant += nu[i] * w[i] * (1.0 if middle > x[i] else -1.0)
+            else:
+                constant -= 2.0 * nu[i] * w[i] * x[i]
+                curvature += 2.0 * nu[i] * w[i]
+        z = -constant / curvature if curvature > 0.0 else middle
+        z = min(max(z, a), b)
+    else:
+        for _ in range(64):
+            z = (a + b) / 2
+            if _weighted_slope(nu, w, x, p, parties, z, 1.0) > 0.0:
+                b = z
+            else:
+                a = z
+        z = (a + b) / 2
+    best = _weighted_loss(nu, w, x, p, parties, z)
+    best = min(best, _weighted_loss(nu, w, x, p, parties, a))
+    return min(best, _weighted_loss(nu, w, x, p, parties, b))
+
+
+@njit
+def _balanced(mu, parties, support, size, reach, kind, n_free, tolerance):
+    """Whether μ (zero off ``support``) balances the subgradients at the maximiser: per free
+    coordinate j, the range [Σ μ_i·lo_ij, Σ μ_i·hi_ij] of Σ μ_i g_ij meets what the box
+    allows — 0 inside it (``kind`` 0), ≤ 0 at its lower end (1), ≥ 0 at its upper end (2),
+    anything where no one involved cares (3)."""  # pragma: no cover - compiled
+    for j in range(n_free):
+        low = high = 0.0
+        for a in range(size):
+            i = parties[support[a]]
+            low += mu[i] * reach[i, j, 0]
+            high += mu[i] * reach[i, j, 1]
+        if kind[j] != 3 and kind[j] != 2 and low > tolerance:
+            return False
+        if kind[j] != 3 and kind[j] != 1 and high < -tolerance:
+            return False
+    return True
+
+
+@njit
+def _multipliers(c, w, x, p, omega, parties, z, lo, hi, active, t, mu, reach):
+    """Weights μ over the parties (summing to one) under which the maximiser z also minimises
+    Σ μ_i·loss_i/ω_i over the box — the dual's optimal multipliers, which make
+    :func:`_dual_bound` exact at this combination: the subgradients g_i ∈ ∂F_i(z) of the
+    parties within reach of t (an interval in a coordinate where a party sits at its kink)
+    must cancel, up to what the box's bounds absorb. By Carathéodory's theorem in the plane
+    three parties suffice, so supports of three, two and one binding parties are tried in
+    turn, each a linear feasibility problem solved at the vertices of its region. Without one
+    (rounding), equal weights on the binding parties — any μ ≥ 0 summing to one bounds
+    soundly. ``reach`` (P, 2, 2) is scratch: each party's subgradient interval per
+    coordinate."""  # pragma: no cover
     n_free = z.shape[0]
-    count = 0
+    kind = np.zeros(2, dtype=np.int64)
+    for j in range(n_free):
+        kind[j] = 3 if not active[j] else (1 if z[j] <= lo[j] else (2 if z[j] >= hi[j] else 0))
+    binding = np.empty(parties.shape[0], dtype=np.int64)  # positions in ``parties``
+    n = 0
+    scale = 0.0
     for a in range(parties.shape[0]):
         i = parties[a]
         value = c[i]
         for j in range(n_free):
             value -= w[i, j] * _power(z[j] - x[i, j], p[i])
         mu[i] = 0.0
-        grads[i, 0] = grads[i, 1] = 0.0
+        reach[i, :, :] = 0.0
         if value / omega[i] > t + 1e-9 * (1.0 + abs(t)):
             continue
-        mu[i] = 1.0
-        count += 1
+        binding[n] = a
+        n += 1
         for j in range(n_free):
+            if not active[j]:
+                continue
             d = z[j] - x[i, j]
-            if not active[j] or d == 0.0:
-                continue  # at its kink a party's subgradient includes 0
-            g = -w[i, j] * _loss_slopes(d, p[i], 1.0)[0] / omega[i]
-            # at a bound of the box, the part of the gradient pointing out does not count
-            if (z[j] <= lo[j] and g < 0.0) or (z[j] >= hi[j] and g > 0.0):
-                g = 0.0
-            grads[i, j] = g
-    for a in range(parties.shape[0]):
-        mu[parties[a]] /= max(count, 1)
-    for _ in range(50):
-        t0 = t1 = 0.0
-        for a in range(parties.shape[0]):
-            i = parties[a]
-            t0 += mu[i] * grads[i, 0]
-            t1 += mu[i] * grads[i, 1]
-        pick, lowest = -1, np.inf  # the binding party that most decreases |Σ μ g|²
-        for a in range(parties.shape[0]):
-            i = parties[a]
-            if mu[i] > 0.0:
-                value = grads[i, 0] * t0 + grads[i, 1] * t1
-                if value < lowest:
-                    pick, lowest = i, value
-        if pick < 0:
-            break
-        d0, d1 = grads[pick, 0] - t0, grads[pick, 1] - t1
-        norm = d0 * d0 + d1 * d1
-        along = d0 * t0 + d1 * t1
-        if norm <= 0.0 or along >= 0.0:
-            break
-        step = min(1.0, -along / norm)
-        for a in range(parties.shape[0]):
-            mu[parties[a]] *= 1.0 - step
-        mu[pick] += step
+            if d == 0.0 and p[i] <= 1.0:
+                reach[i, j, 0], reach[i, j, 1] = -w[i, j] / omega[i], w[i, j] / omega[i]
+            else:
+                g = -w[i, j] * _loss_slopes(d, p[i], 1.0)[0] / omega[i]
+                reach[i, j, 0] = reach[i, j, 1] = g
+            scale = max(scale, abs(reach[i, j, 0]), abs(reach[i, j, 1]))
+    tolerance = 1e-7 * max(scale, 1.0)
+    support = np.empty(3, dtype=np.int64)
+    # the boundary lines of a support's region in its first one or two weights: each
+    # coordinate's two sums, and the weights' own bounds (μ_k ≥ 0)
+    lines = np.empty((2 * n_free + 3, 3))  # rows (a, b, r): a·s + b·u = r
+    for size in range(min(n, 3), 0, -1):  # the generic case first: every binding party
+        first = np.zeros(3, dtype=np.int64)
+        for k in range(size):
+            first[k] = k
+        while True:
+            for k in range(size):
+                support[k] = binding[first[k]]
+            if _support_weights(mu, parties, support, size, reach, kind, n_free, tolerance, lines):
+                return
+            # the next combination of ``size`` binding parties
+            k = size - 1
+            while k >= 0 and first[k] == n - size + k:
+                k -= 1
+            if k < 0:
+                break
+            first[k] += 1
+            for m in range(k + 1, size):
+                first[m] = first[m - 1] + 1
+    for a in range(n):
+        mu[parties[binding[a]]] = 1.0 / n
+
+
+@njit
+def _support_weights(mu, parties, support, size, reach, kind, n_free, tolerance, lines):
+    """Weights on ``support`` (its ``size`` parties) that balance the subgradients
+    (:func:`_balanced`), written to ``mu``: the candidates are the vertices of the region in
+    the free weights — μ on the last party is one minus the others — where two of its
+    boundary lines cross (one weight: where one line crosses its range)."""  # pragma: no cover
+    last = parties[support[size - 1]]
+    if size == 1:
+        mu[last] = 1.0
+        if _balanced(mu, parties, support, size, reach, kind, n_free, tolerance):
+            return True
+        mu[last] = 0.0
+        return False
+    # each sum Σ μ_k g_kj = Σ_{k < last} μ_k (g_kj − g_last,j) + g_last,j, for g the low or
+    # high end of the interval
+    n_lines = 0
+    for j in range(n_free):
+        for end in range(2):
+            if kind[j] == 3:
+                continue
+            a = reach[parties[support[0]], j, end] - reach[last, j, end]
+            b = reach[parties[support[1]], j, end] - reach[last, j, end] if size == 3 else 0.0
+            lines[n_lines, 0], lines[n_lines, 1] = a, b
+            lines[n_lines, 2] = -reach[last, j, end]
+            n_lines += 1
+    lines[n_lines, 0], lines[n_lines, 1], lines[n_lines, 2] = 1.0, 0.0, 0.0  # μ_first = 0
+    n_lines += 1
+    if size == 3:
+        lines[n_lines, 0], lines[n_lines, 1], lines[n_lines, 2] = 0.0, 1.0, 0.0  # μ_second = 0
+        n_lines += 1
+    lines[n_lines, 0], lines[n_lines, 1], lines[n_lines, 2] = 1.0, 1.0, 1.0  # μ_last = 0
+    n_lines += 1
+    for m in range(n_lines):
+        for q in range(m + 1, n_lines) if size == 3 else range(1):
+            if size == 3:
+                det = lines[m, 0] * lines[q, 1] - lines[m, 1] * lines[q, 0]
+                if det == 0.0:
+                    continue
+                s = (lines[m, 2] * lines[q, 1] - lines[m, 1] * lines[q, 2]) / det
+                u = (lines[m, 0] * lines[q, 2] - lines[m, 2] * lines[q, 0]) / det
+            else:
+                if lines[m, 0] == 0.0:
+                    continue
+                s, u = lines[m, 2] / lines[m, 0], 0.0
+            if s < -1e-12 or u < -1e-12 or s + u > 1.0 + 1e-12:
+                continue
+            s, u = max(s, 0.0), max(u, 0.0)
+            mu[parties[support[0]]] = s
+            if size == 3:
+                mu[parties[support[1]]] = u
+            mu[last] = max(1.0 - s - u, 0.0)
+            if _balanced(mu, parties, support, size, reach, kind, n_free, tolerance):
+                return True
+    for k in range(size):
+        mu[parties[support[k]]] = 0.0
+    return False
 
 
 @njit
@@ -1290,39 +1493,10 @@ def _dual_bound(c0, mu, omega, parties, least):  # pragma: no cover - compiled
 
 
 @njit
-def _fast_bound(c0, w, x, p, omega, parties, lo, hi, fixed, active, c, rows, work):
-    """An upper bound on a combination's maximin, cheap beside the search: max_z1 min_i of
-    each party's best over z2 alone (max min ≤ min max), on whichever coordinate gives the
-    lower bound — exact with one free coordinate."""  # pragma: no cover - compiled
-    n, j1, j2 = _free_pair(active)
-    folded = work[2 * c.shape[0] : 3 * c.shape[0]]
-    _fold(c0, w, x, p, parties, fixed, active, folded)
-    if n == 0:
-        t = np.inf
-        for a in range(parties.shape[0]):
-            i = parties[a]
-            t = min(t, folded[i] / omega[i])
-        return t
-    bound = np.inf
-    for k in range(n):
-        j, other = (j1, j2) if k == 0 else (j2, j1)
-        for a in range(parties.shape[0]):  # the other coordinate at each party's best
-            i = parties[a]
-            c[i] = folded[i]
-            if n == 2:
-                best = min(max(x[i, other], lo[other]), hi[other])
-                c[i] -= w[i, other] * _power(best - x[i, other], p[i])
-        t, _, _ = _line(c, w[:, j], x[:, j], p, omega, parties, lo[j], hi[j], fixed[j], rows, work)
-        bound = min(bound, t)
-    return bound
-
-
-@njit
 def maximin_fast(
     option_loss,
     combos,
     allowed,
-    order,
     w,
     x,
     p,
@@ -1333,8 +1507,9 @@ def maximin_fast(
     high,
     fixed,
     active,
-    reference_combo,
+    reference,
     stop_at,
+    precision,
     out_combo,
     out_z,
     out_value,
@@ -1353,11 +1528,14 @@ def maximin_fast(
     c = np.empty(n_parties)
     rows = np.empty((n_parties * n_parties, 3))
     work = np.empty(3 * n_parties)
-    grads = np.zeros((n_parties, 2))
+    reach = np.zeros((n_parties, 2, 2))
     nu = np.zeros(n_parties)
     bound = np.empty(n_combos)
     mu = np.zeros(n_parties)
     spread = 0.0
+    changes = np.empty(n_combos, dtype=np.int64)
+    visit = np.empty(n_combos, dtype=np.int64)
+    slack = precision.slack
     for r in range(n_rep):
         for cc in range(n_combos):  # every party at its ideal on the continuous part
             bound[cc] = -np.inf
@@ -1366,33 +1544,20 @@ def maximin_fast(
                 for i in parties:
                     top = _base(cc, option_loss[r], combos, i) - theta[r, i]
                     bound[cc] = min(bound[cc], top / weight[r, i])
-        ranked = np.argsort(-bound[order[r]], kind="mergesort")
+        _visit_order(combos, reference[r], bound, changes, visit)
         best, best_c = -np.inf, -1
-        for position in ranked:
-            cc = order[r, position]
-            if bound[cc] == -np.inf or bound[cc] <= best + BOUND_SLACK:
-                break
+        for position in range(n_combos):
+            cc = visit[position]
+            fewer = best_c < 0 or changes[cc] < changes[best_c]
+            if not _can_win(bound[cc], best, fewer, slack):
+                if _past_all(position, bound[cc], best, slack):
+                    break
+                continue
             for i in parties:
                 c0[i] = _base(cc, option_loss[r], combos, i) - theta[r, i]
-            if best > -np.inf:  # tighter bounds, before the search they may spare
-                if _dual_bound(c0, mu, weight[r], parties, spread) <= best + BOUND_SLACK:
-                    continue
-                tighter = _fast_bound(
-                    c0,
-                    w[r],
-                    x[r],
-                    p[r],
-                    weight[r],
-                    parties,
-                    low[cc],
-                    high[cc],
-                    fixed[r],
-                    active[r],
-                    c,
-                    rows,
-                    work,
-                )
-                if tighter <= best + BOUND_SLACK:
+            if best > -np.inf:  # the multipliers' bound, before the search it may spare
+                dual = _dual_bound(c0, mu, weight[r], parties, spread)
+                if not _can_win(dual, best, fewer, slack):
                     continue
             t = _fast_one(
                 c0,
@@ -1410,8 +1575,9 @@ def maximin_fast(
                 c,
                 rows,
                 work,
+                precision,
             )
-            if t > best:
+            if _replaces(t, best, fewer, slack):
                 best, best_c = t, cc
                 best_z[:] = z
                 if best >= stop_at:
@@ -1430,7 +1596,7 @@ def maximin_fast(
                     active[r],
                     t,
                     mu,
-                    grads,
+                    reach,
                 )
                 spread = _least_loss(
                     mu, w[r], x[r], p[r], weight[r], parties, fixed[r], active[r], nu
@@ -1573,7 +1739,9 @@ def _nash_outer(z1, c0, w1, x1, w2, x2, p, alpha, parties, lo2, hi2, ref2, c, di
 
 
 @njit
-def _nash_plane(c0, w1, x1, w2, x2, p, alpha, parties, lo1, hi1, lo2, hi2, start1, ref2, c):
+def _nash_plane(
+    c0, w1, x1, w2, x2, p, alpha, parties, lo1, hi1, lo2, hi2, start1, ref2, c, precision
+):
     """max over (z1, z2) of φ on a box, from ``start1`` inside the domain: the top of the
     concave G(z1) found on the sign of its slope — kinks first, then Newton–secant with
     bisection as the safeguard; points outside the domain send the search back toward the
@@ -1619,8 +1787,8 @@ def _nash_plane(c0, w1, x1, w2, x2, p, alpha, parties, lo1, hi1, lo2, hi2, start
         else:
             b = min(b, point)
     sa = sb = np.nan
-    for _ in range(200):
-        if b - a <= FAST_WIDTH:
+    for _ in range(precision.iterations):
+        if b - a <= precision.width:
             break
         if sa == sa and sb == sb and sa > 0.0 > sb:
             candidate = a + (b - a) * sa / (sa - sb)
@@ -1653,7 +1821,6 @@ def nash_fast(
     option_loss,
     combos,
     allowed,
-    order,
     w,
     x,
     p,
@@ -1664,6 +1831,8 @@ def nash_fast(
     high,
     fixed,
     active,
+    reference,
+    precision,
     out_combo,
     out_z,
     out_value,
@@ -1671,7 +1840,12 @@ def nash_fast(
     """:func:`nash` on the fast path (as :func:`maximin_fast`), where every party involved has a
     weight α > 0 and no constraint beyond its disagreement point: per combination, the
     maximin over the same parties finds a point inside (or shows there is none), and the
-    search for the top starts there."""
+    search for the top starts there.
+
+    Combinations differ only in ``c`` (base less d), and N(c) = max_z Σ α_i·log(c_i − loss_i)
+    is concave in c, with α_i/s_i (s_i the surplus at the top) a supergradient (the envelope
+    theorem): N(c') ≤ N(c) + Σ α_i·(c'_i − c_i)/s_i, the tangent at the best combination so
+    far, spares the search of every combination it puts below the best."""
     n_rep, n_parties = alpha.shape
     n_free = w.shape[2]
     n_combos = combos.shape[0]
@@ -1683,6 +1857,11 @@ def nash_fast(
     rows = np.empty((n_parties * n_parties, 3))
     work = np.empty(3 * n_parties)
     bound = np.empty(n_combos)
+    changes = np.empty(n_combos, dtype=np.int64)
+    visit = np.empty(n_combos, dtype=np.int64)
+    best_c0 = np.empty(n_parties)
+    slope = np.empty(n_parties)  # N's supergradient at the best combination
+    slack = precision.slack
     for r in range(n_rep):
         parties = np.array(
             [i for i in range(n_parties) if required[i] or alpha[r, i] > 0], dtype=np.int64
@@ -1697,14 +1876,23 @@ def nash_fast(
                         break
                     value += alpha[r, i] * np.log(top)
             bound[cc] = value
-        ranked = np.argsort(-bound[order[r]], kind="mergesort")
+        _visit_order(combos, reference[r], bound, changes, visit)
         best, best_c = -np.inf, -1
-        for position in ranked:
-            cc = order[r, position]
-            if bound[cc] == -np.inf or bound[cc] <= best + BOUND_SLACK:
-                break
+        for position in range(n_combos):
+            cc = visit[position]
+            fewer = best_c < 0 or changes[cc] < changes[best_c]
+            if not _can_win(bound[cc], best, fewer, slack):
+                if _past_all(position, bound[cc], best, slack):
+                    break
+                continue
             for i in parties:
                 c0[i] = _base(cc, option_loss[r], combos, i) - disagreement[r, i]
+            if best > -np.inf:
+                tangent = best
+                for i in parties:
+                    tangent += slope[i] * (c0[i] - best_c0[i])
+                if not _can_win(tangent, best, fewer, slack):
+                    continue
             margin = _fast_one(
                 c0,
                 w[r],
@@ -1721,6 +1909,7 @@ def nash_fast(
                 c,
                 rows,
                 work,
+                precision,
             )
             if margin <= 0.0:
                 continue
@@ -1738,10 +1927,17 @@ def nash_fast(
                 z,
                 c,
                 work,
+                precision,
             )
-            if value > best:
+            if _replaces(value, best, fewer, slack):
                 best, best_c = value, cc
                 best_z[:] = z
+                for i in parties:
+                    surplus = c0[i]
+                    for j in range(n_free):
+                        surplus -= w[r, i, j] * _power(z[j] - x[r, i, j], p[r, i])
+                    slope[i] = alpha[r, i] / surplus
+                    best_c0[i] = c0[i]
         out_combo[r] = best_c
         out_value[r] = best
         if best_c >= 0:
@@ -1749,7 +1945,7 @@ def nash_fast(
 
 
 @njit
-def _nash_fast_one(c0, w, x, p, alpha, parties, lo, hi, fixed, active, z, c, work):
+def _nash_fast_one(c0, w, x, p, alpha, parties, lo, hi, fixed, active, z, c, work, precision):
     """The Nash top of one combination on the fast path, from the point in ``z`` (inside):
     returns its value and leaves the point in z."""  # pragma: no cover - compiled
     for j in range(z.shape[0]):
@@ -1787,5 +1983,6 @@ def _nash_fast_one(c0, w, x, p, alpha, parties, lo, hi, fixed, active, z, c, wor
         z[j1],
         z[j2],
         c,
+        precision,
     )
     return value

@@ -15,23 +15,77 @@ of options and the whole continuous part (:mod:`sim.bargaining.space`; the compi
   for the required parties (outside options as constraints, not as the disagreement point:
   Binmore, Rubinstein & Wolinsky 1986).
 
-Utilities are exact to about ``1e-9`` (:data:`TOLERANCE`); among packages equally good to
+Utilities are exact to about ``1e-9`` (:class:`Precision`); among packages equally good to
 that precision, the one nearest the ``reference`` package (fewest options changed; on the
-continuous part, the most central) is returned, and what no involved party cares about keeps
-the reference's value.
+continuous part, the nearest or most central) is returned, and what no involved party cares
+about keeps the reference's value.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from sim.bargaining import kernels
 from sim.bargaining.space import PackageSpace
 
-TOLERANCE = 1e-8
-"""How far from the exact optimum a returned value may lie (in utility)."""
+
+class Precision(NamedTuple):
+    """Every tolerance, step and iteration cap of the exact machinery that could move a result,
+    in one frozen record the compiled kernels read as it is (a named tuple is what numba
+    passes by field name). The defaults are what every run uses; :meth:`scaled` gives a
+    tighter one, and the budget-invariance test checks that results do not move with it."""
+
+    tolerance: float = 1e-8
+    """A zone of agreement exists when the largest smallest surplus is at least −tolerance
+    (utility): the precision the zone question is answered to."""
+    slack: float = 1e-12
+    """Values within this of each other tie (ties go to fewer options changed from the
+    reference); a combination whose bound is no better is not searched."""
+    width: float = 1e-10
+    """The fast path stops when its bracket on the first free coordinate is this narrow."""
+    value: float = 1e-12
+    """The fast path stops when no point of its bracket can beat the best value by more."""
+    bracket_step: float = 1e-3
+    """The fast path's first step from its start when bracketing a top (it grows eightfold
+    each step)."""
+    iterations: int = 200
+    """The most steps the fast path takes inside a bracket."""
+    tau_start: float = 1.0
+    """The barrier method's first barrier parameter (and smoothing of the losses' kinks) ..."""
+    tau_final: float = 1e-10
+    """... its last: utilities on the barrier path are exact to about (parties + constraints)
+    times this ..."""
+    tau_factor: float = 8.0
+    """... and how much it shrinks from one stage to the next."""
+    newton_steps: int = 60
+    """The most Newton steps at one barrier parameter (each stage stops sooner, when ...)"""
+    decrement: float = 1e-12
+    """... the Newton decrement falls below this."""
+
+    def scaled(self, factor: float) -> Precision:
+        """Every tolerance ``factor`` times finer, every cap ``factor`` times larger, the
+        bracket's first step ``factor`` times shorter and the barrier's stages ``factor``
+        times closer (its shrink factor's excess over 1 divided by ``factor``)."""
+        return Precision(
+            tolerance=self.tolerance / factor,
+            slack=self.slack / factor,
+            width=self.width / factor,
+            value=self.value / factor,
+            bracket_step=self.bracket_step / factor,
+            iterations=int(self.iterations * factor),
+            tau_start=self.tau_start,
+            tau_final=self.tau_final / factor,
+            tau_factor=1.0 + (self.tau_factor - 1.0) / factor,
+            newton_steps=int(self.newton_steps * factor),
+            decrement=self.decrement / factor,
+        )
+
+
+PRECISION = Precision()
+"""The precision every :class:`Solver` is built with unless it is given one."""
 
 
 @dataclass
@@ -56,11 +110,15 @@ class Solution:
 
 class Solver:
     """The exact machinery for one package space and one set of preferences (kept while the
-    preferences hold: they change only when an event sets them)."""
+    preferences hold: they change only when an event sets them), to ``precision`` (by
+    default :data:`PRECISION`, read when the solver is built)."""
 
-    def __init__(self, space: PackageSpace, preferences: Preferences):
+    def __init__(
+        self, space: PackageSpace, preferences: Preferences, precision: Precision | None = None
+    ):
         self.space = space
         self.preferences = preferences
+        self.precision = PRECISION if precision is None else precision
         self.option_loss, self.w, self.x = space.preferences(
             preferences.ideal, preferences.weights, preferences.loss
         )
@@ -70,7 +128,7 @@ class Solver:
     def rows(self, index: np.ndarray) -> Solver:
         """The same machinery over the replicates at ``index``."""
         kept = Solver.__new__(Solver)
-        kept.space, kept.preferences = self.space, None
+        kept.space, kept.preferences, kept.precision = self.space, None, self.precision
         kept.option_loss, kept.w, kept.x = self.option_loss[index], self.w[index], self.x[index]
         kept.loss = self.loss[index]
         kept.fast = None if self.fast is None else tuple(part[index] for part in self.fast)
@@ -80,13 +138,13 @@ class Solver:
         space = self.space
         combo, free = space.locate(reference)
         active = space.active(self.w, involved)
-        return combo, np.ascontiguousarray(free), active, space.order(combo)
+        return combo, np.ascontiguousarray(free), active
 
     def zone(self, reservation: np.ndarray, required: np.ndarray, reference: np.ndarray):
         """Whether a zone of agreement exists (R,): a package every required party values at
         least at its reservation value (R, P)."""
         margin = self._maximin(reservation, np.ones_like(reservation), required, reference, 0.0)
-        return margin.value >= -TOLERANCE
+        return margin.value >= -self.precision.tolerance
 
     def proportional(
         self,
@@ -102,7 +160,7 @@ class Solver:
     def _maximin(self, theta, weight, required, reference, stop_at) -> Solution:
         space = self.space
         size = len(theta)
-        combo, free, active, order = self._common(reference, required)
+        combo, free, active = self._common(reference, required)
         out_combo = np.empty(size, dtype=np.int64)
         out_free = free.copy()
         value = np.empty(size)
@@ -114,7 +172,6 @@ class Solver:
                 self.option_loss,
                 space.combos,
                 space.allowed,
-                order,
                 w,
                 x,
                 self.loss,
@@ -127,6 +184,7 @@ class Solver:
                 active,
                 combo,
                 stop_at,
+                self.precision,
                 out_combo,
                 out_free,
                 value,
@@ -136,7 +194,6 @@ class Solver:
                 self.option_loss,
                 space.combos,
                 space.allowed,
-                order,
                 self.w,
                 self.x,
                 self.loss,
@@ -150,9 +207,9 @@ class Solver:
                 space.centre,
                 free,
                 active,
-                free,
                 combo,
                 stop_at,
+                self.precision,
                 out_combo,
                 out_free,
                 value,
@@ -174,7 +231,7 @@ class Solver:
         space = self.space
         size = len(alpha)
         involved = required | (alpha > 0).any(axis=0)
-        combo, free, active, order = self._common(reference, involved)
+        combo, free, active = self._common(reference, involved)
         out_combo = np.empty(size, dtype=np.int64)
         out_free = free.copy()
         value = np.empty(size)
@@ -200,7 +257,6 @@ class Solver:
                     self.option_loss[rows],
                     space.combos,
                     space.allowed,
-                    order[rows],
                     w,
                     x,
                     self.loss[rows],
@@ -211,6 +267,8 @@ class Solver:
                     space.fast_high,
                     free[rows],
                     active[rows],
+                    combo[rows],
+                    self.precision,
                     part_combo,
                     part_free,
                     part_value,
@@ -220,7 +278,6 @@ class Solver:
                     self.option_loss[rows],
                     space.combos,
                     space.allowed,
-                    order[rows],
                     self.w[rows],
                     self.x[rows],
                     self.loss[rows],
@@ -235,8 +292,8 @@ class Solver:
                     space.centre,
                     free[rows],
                     active[rows],
-                    free[rows],
                     combo[rows],
+                    self.precision,
                     part_combo,
                     part_free,
                     part_value,

@@ -269,12 +269,6 @@ class PackageSpace:
                 ideal[..., j] = np.where(second, 1.0 - x[..., other], ideal[..., j])
         return weight, ideal
 
-    def order(self, reference: np.ndarray) -> np.ndarray:
-        """Each replicate's combinations (R, C), those nearest its ``reference`` combination
-        (R,) first — fewest options changed — so that ties go to what is already there."""
-        changed = (self.choice[None, :, :] != self.choice[reference][:, None, :]).sum(axis=2)
-        return np.argsort(changed, axis=1, kind="stable")
-
     def active(self, w: np.ndarray, involved: np.ndarray) -> np.ndarray:
         """Which free coordinates (R, F) some involved party cares about, from the parties'
         weights on the continuous dimensions ``w`` (R, P, S); the others keep the reference

@@ -80,11 +80,12 @@ class Mediated(Protocol):
         short, ample = span / np.maximum(weight, MIN_SPAN), span * weight
         text = np.empty_like(state.table)
         # the parties covered differ only where the mediator does: one exact search per kind
-        for group in np.unique(covered, axis=0):
-            index = np.flatnonzero((covered == group).all(axis=1))
-            solver = state.solver.rows(index)
-            solution = solver.proportional(
-                threshold[index], short[index], group, state.table[index]
+        kinds = covered @ (1 << np.arange(covered.shape[1]))  # each pattern as one integer
+        for kind in np.unique(kinds):
+            index = np.flatnonzero(kinds == kind)
+            group = covered[index[0]]
+            solution = state.solver.rows(index).proportional(
+                threshold[index], np.where(group, short[index], 1.0), group, state.table[index]
             )
             text[index] = solution.package
             tilted = solution.value >= 0
@@ -93,7 +94,12 @@ class Mediated(Protocol):
                 again = index[tilted]
                 text[again] = (
                     state.solver.rows(again)
-                    .proportional(threshold[again], ample[again], group, state.table[again])
+                    .proportional(
+                        threshold[again],
+                        np.where(group, ample[again], 1.0),
+                        group,
+                        state.table[again],
+                    )
                     .package
                 )
         return Proposal(text)
