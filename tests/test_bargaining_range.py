@@ -31,9 +31,11 @@ from hypothesis import strategies as st
 from scipy import optimize
 
 import sim
-from sim.bargaining.solutions import TOLERANCE, Preferences, Solver
+from sim.bargaining.solutions import PRECISION, Preferences, Solver
 from sim.bargaining.space import Dimension, Link, PackageSpace
 from sim.batch.runner import simulate_block
+
+TOLERANCE = PRECISION.tolerance
 
 CASES = settings(
     max_examples=25,

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import HARBOUR
 
 import sim
 from sim.bargaining import solutions
 from sim.scenario.units import Layout
-from tests.helpers import HARBOUR
 
 FLAGSHIP = Path(__file__).resolve().parent.parent / "scenarios" / "budapest_2025.yaml"
 SEED = 5
