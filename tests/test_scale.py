@@ -194,6 +194,7 @@ def test_a_killed_batch_keeps_its_blocks_and_resumes_to_the_same_bytes(
     assert run_bytes(folder) == run_bytes(uninterrupted)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("how", "workers"), [(signal.SIGINT, "2"), (signal.SIGTERM, "1")], ids=["SIGINT", "SIGTERM"]
 )
