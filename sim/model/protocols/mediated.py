@@ -77,7 +77,9 @@ class Mediated(Protocol):
         reservation[rows[party], own] = state.parties.reservation[rows[party], own]
         span = np.maximum(threshold - reservation, MIN_SPAN)
         # a shortfall counts more the larger the weight, a surplus goes more to the larger weight
-        short, ample = span / np.maximum(weight, MIN_SPAN), span * weight
+        # (a party the text need not please takes a placeholder weight of 1)
+        short = np.divide(span, weight, out=np.ones_like(span), where=covered)
+        ample = np.where(covered, span * weight, 1.0)
         text = np.empty_like(state.table)
         # the parties covered differ only where the mediator does: one exact search per kind
         kinds = covered @ (1 << np.arange(covered.shape[1]))  # each pattern as one integer
@@ -85,7 +87,7 @@ class Mediated(Protocol):
             index = np.flatnonzero(kinds == kind)
             group = covered[index[0]]
             solution = state.solver.rows(index).proportional(
-                threshold[index], np.where(group, short[index], 1.0), group, state.table[index]
+                threshold[index], short[index], group, state.table[index]
             )
             text[index] = solution.package
             tilted = solution.value >= 0
@@ -94,12 +96,7 @@ class Mediated(Protocol):
                 again = index[tilted]
                 text[again] = (
                     state.solver.rows(again)
-                    .proportional(
-                        threshold[again],
-                        np.where(group, ample[again], 1.0),
-                        group,
-                        state.table[again],
-                    )
+                    .proportional(threshold[again], ample[again], group, state.table[again])
                     .package
                 )
         return Proposal(text)
