@@ -240,25 +240,27 @@ def test_trace_tells_a_replicate_without_a_deal_to_the_last_round():
 
 def test_set_on_run_changes_what_runs(tmp_path):
     """South bearing a war cost of 0.02 a week (it has none in the file) wants a deal sooner:
-    deals become more likely and come earlier; the folder records the change and its
-    scenario.yaml reruns to the changed rows."""
+    deals come no less often and clearly earlier (common random numbers: the same replicates
+    under the change); the folder records the change and its scenario.yaml reruns to the
+    changed rows."""
     base, costly = tmp_path / "base", tmp_path / "costly"
-    assert cli("run", HARBOUR, "--runs", 2048, "--seed", SEED, "--out", base, "-q")[0] == 0
+    assert cli("run", HARBOUR, "--runs", 512, "--seed", SEED, "--out", base, "-q")[0] == 0
     code, _, err = cli(
-        "run", HARBOUR, "--runs", 2048, "--seed", SEED, "--out", costly, "-q",
+        "run", HARBOUR, "--runs", 512, "--seed", SEED, "--out", costly, "-q",
         "--set", "parties.south.war_cost=0.02",
     )  # fmt: skip
     assert code == 0, err
     before, after = sim.load_results(base), sim.load_results(costly)
-    deals = int(before["deal"].sum())
-    assert after["deal"].mean() > wilson(deals, len(before))[1]
-    assert after.loc[after["deal"], "round"].median() < before.loc[before["deal"], "round"].median()
+    assert after["deal"].sum() >= before["deal"].sum()
+    both = before["deal"] & after["deal"]
+    sooner = before.loc[both, "round"] - after.loc[both, "round"]
+    assert sooner.mean() > 4 * sooner.std() / np.sqrt(len(sooner)) > 0
 
     manifest = json.loads((costly / "manifest.json").read_text())
     assert manifest["overrides"] == ["parties.south.war_cost=0.02"]
     written = yaml.safe_load((costly / "scenario.yaml").read_text())
     assert written["parties"]["south"]["war_cost"] == 0.02
-    pd.testing.assert_frame_equal(sim.run(costly / "scenario.yaml", runs=2048, seed=SEED), after)
+    pd.testing.assert_frame_equal(sim.run(costly / "scenario.yaml", runs=512, seed=SEED), after)
 
 
 # --- bad input ---------------------------------------------------------------------------------

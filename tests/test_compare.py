@@ -42,7 +42,7 @@ from sim.analysis.statistics import (
 from sim.analysis.thresholds import Thresholds
 
 STATICS = Path(__file__).parent / "data" / "statics.yaml"
-RUNS = 1024  # one block: a smaller batch costs as much
+RUNS = 400  # in one block
 PAIRS = 12  # seed pairs of the false-alarm check
 VARIED = ["parties.north.salience.harbour={uniform: [0.05, 0.9]}"]  # who gets the harbour varies
 NORTH_WANTS_ALL = [*VARIED, "parties.north.positions.fishing_quota=100"]
@@ -527,7 +527,7 @@ def test_compare_end_to_end_with_a_report_and_figures(folders, tmp_path):
     assert (code, err) == (0, "")
     printed = words(out)
     assert "Comparing 2 batches with the first, traced" in printed
-    assert "greedy is paired with traced: the same seed (0) and N (1,024)" in printed
+    assert "greedy is paired with traced: the same seed (0) and N (400)" in printed
     assert "worse for north" in printed
     assert "Holm-adjusted p < 0.05 (over " in printed
     assert f"Report: {report}" in printed and f"Figures: 8 PNGs in {figures}" in printed

@@ -684,9 +684,9 @@ def test_same_seed_gives_identical_rows_and_identical_files(data, seed):
 @given(data=scenarios(), seed=st.integers(0, 2**63 - 1))
 def test_a_batch_of_n_is_the_first_n_rows_of_a_batch_of_2n(data, seed):
     scenario = Scenario.model_validate(data)
-    small = sim.run(scenario, runs=700, seed=seed)
-    large = sim.run(scenario, runs=1400, seed=seed)
-    pd.testing.assert_frame_equal(small, large.iloc[:700])
+    small = sim.run(scenario, runs=150, seed=seed)
+    large = sim.run(scenario, runs=300, seed=seed)
+    pd.testing.assert_frame_equal(small, large.iloc[:150])
 
 
 def test_a_batch_of_n_spanning_blocks_is_the_first_n_rows_of_a_batch_of_2n():

@@ -148,7 +148,7 @@ def test_the_reservation_value_is_the_expected_payoff_of_the_war_going_on():
     scenario = Scenario.model_validate(WAR)
     sequence = block_sequence(SEED, 0)
     model = NegotiationModel(scenario, draw_parameters(scenario, sequence, 8), sequence)
-    _, reservation = model.objective_reservation()
+    _, reservation = model.objective_reservation(np.arange(8))
     runs = sim.run(scenario, runs=1024, seed=SEED)
     assert (runs["end"] == "window").all()
     assert (runs["outcome.front"] == 100).mean() > 0.1  # the end of the scale is reached

@@ -1,8 +1,10 @@
 """Batches: N replicates of a scenario with a seed, simulated block by block.
 
-Replicate j belongs to block ``j // BLOCK_SIZE``; each block is always simulated in full from
-its own seed sequence and the replicates past N are dropped (docs/design.md §4). So a batch's rows
-depend only on (scenario, seed, N), and a batch of N is the first N rows of a batch of 2N.
+Replicate j belongs to block ``j // BLOCK_SIZE``; each block's parameters and random streams are
+always drawn in full from its own seed sequence, and the replicates past N are dropped before
+they are simulated — a replicate's path does not depend on which others are left
+(docs/design.md §4). So a batch's rows depend only on (scenario, seed, N), and a batch of N is
+the first N rows of a batch of 2N.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import mesa
+import numpy as np
 import pyarrow as pa
 
 from sim.batch.columns import rounds_table, runs_table
@@ -46,9 +49,11 @@ def simulate_block(
     sequence = block_sequence(seed, block)
     draws = draw_parameters(scenario, sequence, block_size)
     model = NegotiationModel(scenario, draws, sequence, record_rounds=traces)
-    outcomes = model.run()
     first = block * block_size
     count = min(block_size, runs - first)
+    if count < block_size:  # a short last block: the rest are drawn, not simulated
+        model.keep(np.arange(count))
+    outcomes = model.run()
     rounds = None
     if traces:
         rounds = rounds_table(scenario, model.round_records(), first, count)

@@ -1,8 +1,9 @@
 """One replicate's rounds, exactly as its batch ran it.
 
-The replicate's whole block is simulated again with traces on, so its draws and its random
-path are the ones the batch used: the rounds are the replicate's rows of ``rounds.parquet`` and
-its end is its row of ``runs``.
+The replicate's block is drawn again in full and simulated, with traces on, up to the replicate
+(a replicate's path does not depend on which others are simulated beside it), so its draws and
+its random path are the ones the batch used: the rounds are the replicate's rows of
+``rounds.parquet`` and its end is its row of ``runs``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def trace_replicate(scenario: Scenario, replicate: int, seed: int) -> pd.DataFra
     if replicate < 0:
         raise UserError(f"--replicate: expected a whole number >= 0, got {replicate}")
     block = replicate // BLOCK_SIZE
-    result = simulate_block(scenario, seed, block, (block + 1) * BLOCK_SIZE, traces=True)
+    result = simulate_block(scenario, seed, block, replicate + 1, traces=True)
     rounds = result.rounds.filter(pc.equal(result.rounds["replicate"], replicate))
     outcome = result.runs.filter(pc.equal(result.runs["replicate"], replicate))
     frame = to_frame(rounds)

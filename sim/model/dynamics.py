@@ -43,14 +43,15 @@ class Battlefield(ReplicateState):
                 paths[f"battlefield.effects.{iid}"] = Binding(self, "effects", (k,))
         return paths
 
-    def expected_drift(self, status_quo: np.ndarray) -> np.ndarray:
+    def expected_drift(self, status_quo: np.ndarray, rows=slice(None)) -> np.ndarray:
         """The drift per round on every dimension in model units (R, D): base plus effects,
-        zero off the battlefield."""
-        return eq.drift(self.drift, self.effects, status_quo)[:, None] * self.scale
+        zero off the battlefield — of the replicates at ``rows`` (``status_quo`` is theirs)."""
+        return eq.drift(self.drift[rows], self.effects[rows], status_quo)[:, None] * self.scale
 
-    def spread(self) -> np.ndarray:
-        """The volatility per round on every dimension in model units (R, D)."""
-        return self.volatility[:, None] * self.scale
+    def spread(self, rows=slice(None)) -> np.ndarray:
+        """The volatility per round on every dimension in model units (R, D), of the
+        replicates at ``rows``."""
+        return self.volatility[rows, None] * self.scale
 
     def advance(
         self, position: np.ndarray, status_quo: np.ndarray, rng: np.random.Generator

@@ -8,6 +8,7 @@ Positions are in [0, 1]. The utility of packages is :mod:`sim.bargaining.utility
 from __future__ import annotations
 
 import numpy as np
+from numba import njit, vectorize
 
 # --- the war --------------------------------------------------------------------------------------
 
@@ -48,14 +49,46 @@ def update_belief(belief: np.ndarray, observed: np.ndarray, learning: np.ndarray
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(24)
 
 
-def expected_front_loss(
-    start: np.ndarray,
-    drift: np.ndarray,
-    volatility: np.ndarray,
-    rate: np.ndarray,
-    ideal: np.ndarray,
-    loss: np.ndarray,
-) -> np.ndarray:
+@njit(cache=True)
+def _moment(c, a, b, mean, loss, sign):  # pragma: no cover - compiled
+    """``∫_a^b (1/μ)·e^(−e/μ)·(sign·(c + e))^p de``, sign·(c + e) ≥ 0 on [a, b]."""
+    if b <= a:
+        return 0.0
+    ea, eb = np.exp(-a / mean), np.exp(-b / mean)
+    ca, cb = c + a, c + b
+    if loss == 1.0:
+        return sign * (ea * (ca + mean) - eb * (cb + mean))
+    if loss == 2.0:
+        return ea * (ca * ca + 2 * mean * ca + 2 * mean**2) - eb * (
+            cb * cb + 2 * mean * cb + 2 * mean**2
+        )
+    top = min(b, a + 60 * mean)  # the rest weighs less than e^-60
+    half = (top - a) / 2
+    total = 0.0
+    for k in range(_NODES.shape[0]):
+        e = a + half * (_NODES[k] + 1.0)
+        total += _WEIGHTS[k] * np.exp(-e / mean) / mean * abs(c + e) ** loss
+    return half * total
+
+
+@njit(cache=True)
+def _branch(start, ideal, loss, mean, low, high):  # pragma: no cover - compiled
+    """``E|clip(z + E, low, high) − x|^p`` for E exponential with ``mean`` (∞: the far end)."""
+    first = max(low - start, 0.0)  # the exponential's range that lands inside
+    last = max(high - start, 0.0)
+    if not np.isfinite(mean):
+        return abs(high - ideal) ** loss
+    below = 1.0 - np.exp(-first / mean)
+    above = np.exp(-last / mean)
+    kink = min(max(ideal - start, first), last)
+    offset = start - ideal
+    inside = _moment(offset, first, kink, mean, loss, -1.0)
+    inside += _moment(offset, kink, last, mean, loss, 1.0)
+    return below * abs(low - ideal) ** loss + above * abs(high - ideal) ** loss + inside
+
+
+@vectorize(["float64(float64, float64, float64, float64, float64, float64)"], cache=True)
+def expected_front_loss(start, drift, volatility, rate, ideal, loss):  # pragma: no cover
     """``E|clip(z + D, 0, 1) − x|^p``: a party's expected loss on a battlefield issue from the
     front over the rest of the war, weighted as its discounting weighs the future.
 
@@ -67,62 +100,26 @@ def expected_front_loss(
     else one of mean (κ − b)/(2λ) downward, κ = √(b² + 2λσ²). The front stops at the scale's
     ends, so the loss is integrated piece by piece between 0, x and 1: in closed form for
     losses 1 and 2, by Gauss–Legendre quadrature otherwise. With σ = 0 this is the straight
-    drift, with λ → 0 (δ = 1) the war's end point. Arguments broadcast; model units."""
-    b, variance, lam = drift, volatility**2, rate
-    kappa = np.sqrt(b * b + 2 * lam * variance)
-    moving = kappa > 0
-    safe_kappa = np.where(moving, kappa, 1.0)
-    up_weight = np.where(moving, (kappa + b) / (2 * safe_kappa), 0.5)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    drift, with λ → 0 (δ = 1) the war's end point. A compiled ufunc (the valuation runs for
+    every party and replicate each round): arguments broadcast; model units."""
+    b, variance, lam = drift, volatility * volatility, rate
+    kappa = np.sqrt(b * b + 2.0 * lam * variance)
+    if kappa == 0.0:
+        if variance == 0.0:  # the front stays where it is
+            return abs(min(max(start, 0.0), 1.0) - ideal) ** loss
+        up_weight, up_mean, down_mean = 0.5, np.inf, np.inf  # δ = 1: it spreads without end
+    else:
+        up_weight = (kappa + b) / (2.0 * kappa)
         # each mean in the form that does not cancel: (κ − b)(κ + b) = 2λσ²
-        up_mean = np.where(b < 0, variance / (kappa - b), (kappa + b) / (2 * lam))
-        down_mean = np.where(b > 0, variance / (kappa + b), (kappa - b) / (2 * lam))
-    still = ~moving & (variance == 0)
-    up = _branch(start, ideal, loss, up_mean, up_weight > 0, 0.0, 1.0)
-    down = _branch(-start, -ideal, loss, down_mean, up_weight < 1, -1.0, 0.0)
-    expected = up_weight * up + (1 - up_weight) * down
-    here = np.abs(np.clip(start, 0.0, 1.0) - ideal) ** loss
-    return np.where(still, here, expected)
-
-
-def _branch(start, ideal, loss, mean, used, low, high):
-    """``E|clip(z + E, low, high) − x|^p`` for E exponential with ``mean`` (∞: the far end)."""
-    mean = np.where(used & (mean > 0), mean, 1.0)  # a branch that carries no weight: any mean
-    finite = np.isfinite(mean)
-    scale = np.where(finite, mean, 1.0)
-    first = np.maximum(low - start, 0.0)  # the exponential's range that lands inside
-    last = np.maximum(high - start, 0.0)
-    with np.errstate(invalid="ignore", over="ignore"):
-        below = np.where(finite, 1 - np.exp(-first / scale), 0.0)
-        above = np.where(finite, np.exp(-last / scale), 1.0)
-    kink = np.clip(ideal - start, first, last)
-    offset = start - ideal
-    inside = _moment(offset, first, kink, scale, loss, -1.0) + _moment(
-        offset, kink, last, scale, loss, 1.0
-    )
-    inside = np.where(finite, inside, 0.0)
-    return below * np.abs(low - ideal) ** loss + above * np.abs(high - ideal) ** loss + inside
-
-
-def _moment(c, a, b, mean, loss, sign):
-    """``∫_a^b (1/μ)·e^(−e/μ)·(sign·(c + e))^p de``, sign·(c + e) ≥ 0 on [a, b]."""
-    ea, eb = np.exp(-a / mean), np.exp(-b / mean)
-    ca, cb = c + a, c + b
-    linear = sign * (ea * (ca + mean) - eb * (cb + mean))
-    square = ea * (ca * ca + 2 * mean * ca + 2 * mean**2) - eb * (
-        cb * cb + 2 * mean * cb + 2 * mean**2
-    )
-    result = np.where(loss == 1, linear, square)
-    general = (loss != 1) & (loss != 2)
-    if np.any(general):
-        top = np.minimum(b, a + 60 * mean)  # the rest weighs less than e^-60
-        half = (top - a) / 2
-        e = a[..., None] + half[..., None] * (_NODES + 1)
-        integrand = np.exp(-e / mean[..., None]) / mean[..., None]
-        integrand *= np.abs(c[..., None] + e) ** loss[..., None]
-        quadrature = half * (integrand * _WEIGHTS).sum(axis=-1)
-        result = np.where(general, quadrature, result)
-    return np.where(b > a, result, 0.0)
+        far = lam == 0.0  # δ = 1: the war's end point, infinitely far on the side it drifts to
+        up_mean = variance / (kappa - b) if b < 0 else (np.inf if far else (kappa + b) / 2 / lam)
+        down_mean = variance / (kappa + b) if b > 0 else (np.inf if far else (kappa - b) / 2 / lam)
+    expected = 0.0
+    if up_weight > 0.0:
+        expected += up_weight * _branch(start, ideal, loss, up_mean, 0.0, 1.0)
+    if up_weight < 1.0:
+        expected += (1.0 - up_weight) * _branch(-start, -ideal, loss, down_mean, -1.0, 0.0)
+    return expected
 
 
 def expected_costs(war_cost: np.ndarray, patience: np.ndarray) -> np.ndarray:

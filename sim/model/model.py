@@ -272,18 +272,23 @@ class NegotiationModel(mesa.Model, ReplicateState):
             self.space,
         )
 
-    def objective_reservation(self, status_quo=None, position=None) -> tuple[np.ndarray, ...]:
-        """Every party's impasse value and reservation value (R, P) as the war really goes
-        (the true drift), from the current front — or from ``status_quo`` and ``position``."""
-        status_quo = self.status_quo if status_quo is None else status_quo
-        position = self.position if position is None else position
+    def objective_reservation(
+        self, index: np.ndarray, status_quo=None, position=None
+    ) -> tuple[np.ndarray, ...]:
+        """Impasse and reservation values (R, P) of the replicates at ``index`` as the war really
+        goes (the true drift), from their current front — or from ``status_quo`` and
+        ``position`` (theirs, (R, D))."""
+        status_quo = self.status_quo[index] if status_quo is None else status_quo
+        position = self.position[index] if position is None else position
         front = self.front
-        drift = self.battlefield.expected_drift(status_quo)[:, front]
-        volatility = self.battlefield.spread()[:, front]
+        drift = self.battlefield.expected_drift(status_quo, index)[:, front]
+        volatility = self.battlefield.spread(index)[:, front]
         impasse = np.column_stack(
-            self.agents.map("impasse", position[:, front], status_quo, drift, volatility)
+            self.agents.map(
+                "impasse", position[:, front], status_quo, drift, volatility, rows=index
+            )
         )
-        reservation = np.fmax(impasse, self.party_state.reservation_value)
+        reservation = np.fmax(impasse, self.party_state.reservation_value[index])
         return impasse, reservation
 
     # --- a round -------------------------------------------------------------------------------
@@ -393,15 +398,16 @@ class NegotiationModel(mesa.Model, ReplicateState):
         if (first > 0).all():
             return
         counted = self.protocol.context.counted
-        _, objective = self.objective_reservation()
-        reservations = (objective, self.party_state.reservation, self.public_state.reservation)
-        for kind, reservation in enumerate(reservations):
+        believed = (self.party_state.reservation, self.public_state.reservation)
+        for kind in range(3):
             open_ = np.flatnonzero(first[:, kind] == 0)
             if not len(open_):
                 continue
-            exists = self.solver.rows(open_).zone(
-                reservation[open_], counted, self.status_quo[open_]
-            )
+            if kind == 0:  # the true zone: valued only where it is still to be found
+                _, reservation = self.objective_reservation(open_)
+            else:
+                reservation = believed[kind - 1][open_]
+            exists = self.solver.rows(open_).zone(reservation, counted, self.status_quo[open_])
             self.outcomes.zone_first[self.rows[open_[exists]], kind] = t
 
     # --- the end of a replicate ---------------------------------------------------------------
@@ -414,7 +420,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
             return
         out, rows, t = self.outcomes, self.rows[index], self.steps
         state = self.party_state
-        impasse, reservation = self.objective_reservation()
+        impasse, reservation = self.objective_reservation(index)
         package = packages[index]
         utility = state.utility(package, index)
         out.deal[rows] = how == END_DEAL
@@ -425,30 +431,28 @@ class NegotiationModel(mesa.Model, ReplicateState):
         if self.protocol.forecast:
             out.payoff[rows] = utility  # a forecast is not reached in time
         else:  # the rounds of war, then the deal's value or the war going on, from round t
-            later = utility if how == END_DEAL else reservation[index]
+            later = utility if how == END_DEAL else reservation
             out.payoff[rows] = state.payoff[index] + state.patience[index] ** t * later
-        out.reservation[rows] = reservation[index]
+        out.reservation[rows] = reservation
         out.status_quo[rows] = self.status_quo[index]
         counted = self.protocol.context.counted
         solver = self.solver.rows(index)
-        zones = (reservation, state.reservation, self.public_state.reservation)
+        zones = (reservation, state.reservation[index], self.public_state.reservation[index])
         for kind, values in enumerate(zones):
-            out.zone_end[rows, kind] = solver.zone(values[index], counted, self.status_quo[index])
+            out.zone_end[rows, kind] = solver.zone(values, counted, self.status_quo[index])
         weights = self.protocol.nash_weights(self.round_state(t))[index]
-        nash = solver.nash(
-            impasse[index], weights, reservation[index], counted, self.status_quo[index]
-        )
-        package = nash.package
+        nash = solver.nash(impasse, weights, reservation, counted, self.status_quo[index])
+        bargain = nash.package
         flat = ~nash.found & out.zone_end[rows, 0]
         if flat.any():  # a zone with no surplus for someone: its most even point
             even = solver.rows(np.flatnonzero(flat)).proportional(
-                reservation[index][flat],
+                reservation[flat],
                 np.ones_like(weights[flat]),
                 counted,
                 self.status_quo[index][flat],
             )
-            package[flat] = even.package
-        out.nash[rows] = np.where((nash.found | flat)[:, None], package, np.nan)
+            bargain[flat] = even.package
+        out.nash[rows] = np.where((nash.found | flat)[:, None], bargain, np.nan)
         if how == END_DEAL:
             out.durable[rows] = self._durable(index, package, utility)
 
@@ -456,13 +460,9 @@ class NegotiationModel(mesa.Model, ReplicateState):
         """Whether each deal would hold should the war restart from it: every party a deal
         needs still values it at least at what fighting on from its line, under its terms,
         would give (Fearon 1995; Powell 2006)."""
-        status_quo = self.status_quo.copy()
-        position = self.position.copy()
-        status_quo[index] = package
-        position[index] = package
-        _, restart = self.objective_reservation(status_quo, position)
+        _, restart = self.objective_reservation(index, package, package)
         counted = self.protocol.context.counted
-        return (utility >= restart[index] - ACCEPT_TOLERANCE)[:, counted].all(axis=1)
+        return (utility >= restart - ACCEPT_TOLERANCE)[:, counted].all(axis=1)
 
     def keep(self, index: np.ndarray) -> None:
         """Drop every replicate but those at ``index`` from the model and all its parts."""

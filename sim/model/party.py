@@ -171,24 +171,26 @@ class PartyBehaviour:
         self.belief = drift + self.optimism[:, None] * self.leaning
 
     def impasse(
-        self, position: np.ndarray, status_quo: np.ndarray, drift: np.ndarray, volatility
+        self,
+        position: np.ndarray,
+        status_quo: np.ndarray,
+        drift: np.ndarray,
+        volatility: np.ndarray,
+        rows=slice(None),
     ) -> np.ndarray:
         """The value (R,) of the war going on from here, the front at ``position`` (R, B)
-        moving with ``drift`` (R, B) — its own belief, or the truth — and ``volatility``."""
+        moving with ``drift`` (R, B) — its own belief, or the truth — and ``volatility``: for
+        the replicates at ``rows`` (every argument is theirs)."""
         state = self.state
         front, settled = state.front, state.settled
-        weights, ideal, loss = self.weights, self.ideal, self.loss
+        weights, ideal, loss = self.weights[rows], self.ideal[rows], self.loss[rows]
+        patience, war_cost = self.patience[rows], self.war_cost[rows]
         held = utility(status_quo[:, settled], ideal[:, settled], weights[:, settled], loss)
         expected = eq.expected_front_loss(
-            position,
-            drift,
-            volatility,
-            (1.0 - self.patience)[:, None],
-            ideal[:, front],
-            loss[:, None],
+            position, drift, volatility, (1.0 - patience)[:, None], ideal[:, front], loss[:, None]
         )
         value = held - (weights[:, front] * expected).sum(axis=1)
-        return eq.impasse_value(value, self.war_cost, self.patience)
+        return eq.impasse_value(value, war_cost, patience)
 
     def value_no_deal(self, position, status_quo, volatility) -> None:
         """Its reservation value: the better of fighting on as it sees the war and its outside
