@@ -43,7 +43,8 @@ from numba import njit as _njit
 
 def njit(function):
     """Compiled, cached on disk, with numpy's rules for floating point (inf and nan, not
-    exceptions)."""
+    exceptions). Constant flags and modes are passed as ``np.bool_``/``np.int64`` values: a
+    bare literal would have numba compile the callee once per value."""
     return _njit(cache=True, error_model="numpy")(function)
 
 
@@ -328,7 +329,7 @@ def _centre_path(
                 u,
                 grad,
                 curv,
-                True,
+                np.bool_(True),
                 g,
                 H,
                 active,
@@ -376,7 +377,7 @@ def _centre_path(
                     u,
                     grad,
                     curv,
-                    False,
+                    np.bool_(False),
                     g,
                     H,
                     active,
@@ -478,7 +479,7 @@ def _maximin_one(
         for j in range(M.shape[1]):
             total += M[k, j] * z[j]
         y[k] = total
-    _utilities(y, base, w, x, p, precision.tau_start, parties, u, grad, curv, False)
+    _utilities(y, base, w, x, p, precision.tau_start, parties, u, grad, curv, np.bool_(False))
     t = np.inf
     for i in parties:
         t = min(t, (u[i] - theta[i]) / weight[i])
@@ -486,7 +487,7 @@ def _maximin_one(
     return _centre_path(
         z,
         t,
-        0,
+        np.int64(0),
         base,
         w,
         x,
@@ -847,7 +848,7 @@ def nash(
             _centre_path(
                 z,
                 0.0,
-                1,
+                np.int64(1),
                 base,
                 w[r],
                 x[r],
@@ -880,7 +881,7 @@ def nash(
                 for j in range(n_free):
                     total += M[k, j] * z[j]
                 y[k] = total
-            _utilities(y, base, w[r], x[r], p[r], 0.0, involved, u, grad, curv, False)
+            _utilities(y, base, w[r], x[r], p[r], 0.0, involved, u, grad, curv, np.bool_(False))
             value = 0.0
             for i in involved:
                 if alpha[r, i] > 0:
@@ -1842,10 +1843,12 @@ def nash_fast(
     maximin over the same parties finds a point inside (or shows there is none), and the
     search for the top starts there.
 
-    Combinations differ only in ``c`` (base less d), and N(c) = max_z Σ α_i·log(c_i − loss_i)
-    is concave in c, with α_i/s_i (s_i the surplus at the top) a supergradient (the envelope
-    theorem): N(c') ≤ N(c) + Σ α_i·(c'_i − c_i)/s_i, the tangent at the best combination so
-    far, spares the search of every combination it puts below the best."""
+    Combinations with the same box differ only in ``c`` (base less d), and
+    N(c) = max_z Σ α_i·log(c_i − loss_i) over that box is concave in c, with α_i/s_i (s_i the
+    surplus at the top) a supergradient (the envelope theorem): N(c') ≤ N(c) +
+    Σ α_i·(c'_i − c_i)/s_i, the tangent at the best combination so far, spares the search of
+    every combination with its box that it puts below the best. (A link can give another
+    combination a wider box, where the tangent bounds nothing.)"""
     n_rep, n_parties = alpha.shape
     n_free = w.shape[2]
     n_combos = combos.shape[0]
@@ -1887,7 +1890,7 @@ def nash_fast(
                 continue
             for i in parties:
                 c0[i] = _base(cc, option_loss[r], combos, i) - disagreement[r, i]
-            if best > -np.inf:
+            if best > -np.inf and _same_box(low, high, cc, best_c):
                 tangent = best
                 for i in parties:
                     tangent += slope[i] * (c0[i] - best_c0[i])
@@ -1942,6 +1945,15 @@ def nash_fast(
         out_value[r] = best
         if best_c >= 0:
             out_z[r] = best_z
+
+
+@njit
+def _same_box(low, high, a, b):  # pragma: no cover - compiled
+    """Whether combinations a and b leave the free coordinates the same ranges."""
+    for j in range(low.shape[1]):
+        if low[a, j] != low[b, j] or high[a, j] != high[b, j]:
+            return False
+    return True
 
 
 @njit
