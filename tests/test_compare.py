@@ -548,6 +548,7 @@ def test_compare_end_to_end_with_a_report_and_figures(folders, tmp_path):
     assert page.index("<img") < page.index("<table", page.index("Terms of a deal</h2>"))
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_compare_without_report_needs_no_matplotlib(folders):
     pair = [str(folders["harbour-0"]), str(folders["harbour-1"])]
     code = (

@@ -27,7 +27,7 @@ SOURCES = {
         encoding="utf-8"
     ),
 }
-EXAMPLES = int(os.environ.get("NEGSIM_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("NEGSIM_FUZZ_EXAMPLES", "30"))
 MEMORY_CEILING_KIB = 2 * 2**20  # 2 GiB for the whole test process
 
 NASTY_VALUES = [

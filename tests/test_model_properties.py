@@ -308,7 +308,7 @@ def touched_by_events(scenario: Scenario, runs: pd.DataFrame, prefix: str) -> np
     return touched
 
 
-def block(scenario: Scenario, seed: int, runs: int = 256):
+def block(scenario: Scenario, seed: int, runs: int = 100):
     """The first ``runs`` replicates of block 0, with traces, as pandas frames."""
     result = simulate_block(scenario, seed, 0, runs, traces=True)
     return result.runs.to_pandas(), result.rounds.to_pandas()
@@ -415,9 +415,9 @@ def test_outcomes_stay_on_their_scales_and_options(data, seed):
 @given(data=scenarios(), seed=st.integers(0, 2**32))
 def test_no_missing_or_nan_values_except_the_round_of_no_deal(data, seed):
     scenario = Scenario.model_validate(data)
-    runs = sim.run(scenario, runs=300, seed=seed)
-    assert len(runs) == 300
-    assert runs["replicate"].tolist() == list(range(300))
+    runs = sim.run(scenario, runs=120, seed=seed)
+    assert len(runs) == 120
+    assert runs["replicate"].tolist() == list(range(120))
     for column in runs.columns:
         values = runs[column]
         if column in ("round", "durable"):  # the round of a deal, whether it would last
@@ -588,7 +588,7 @@ def test_an_event_sure_to_fire_in_round_one_acts_as_if_the_scenario_said_so(data
 
 
 def assert_event_acts_as_written(
-    data: dict, written: dict, path: str, value: Any, seed: int, runs: int = 256
+    data: dict, written: dict, path: str, value: Any, seed: int, runs: int = 100
 ) -> None:
     """``data`` plus an event sure to fire in round 1 that sets ``path`` to ``value`` gives the
     rows of ``written`` (``data`` with the value written in), but for the compromise column."""
@@ -652,7 +652,7 @@ def test_values_kept_between_rounds_follow_events_and_deals(data, seed):
     only) from round to round; events that change preferences and replicates that leave must
     renew them: the results equal those of an engine that rebuilds them every round."""
     scenario = Scenario.model_validate(data)
-    kept = simulate_block(scenario, seed, 0, 256).runs.to_pandas()
+    kept = simulate_block(scenario, seed, 0, 100).runs.to_pandas()
 
     def rebuilt(self):
         state = self.party_state
@@ -660,7 +660,7 @@ def test_values_kept_between_rounds_follow_events_and_deals(data, seed):
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(model_module.NegotiationModel, "solver", property(rebuilt))
-        recomputed = simulate_block(scenario, seed, 0, 256).runs.to_pandas()
+        recomputed = simulate_block(scenario, seed, 0, 100).runs.to_pandas()
     pd.testing.assert_frame_equal(kept, recomputed)
 
 
@@ -672,8 +672,8 @@ def test_values_kept_between_rounds_follow_events_and_deals(data, seed):
 def test_same_seed_gives_identical_rows_and_identical_files(data, seed):
     scenario = Scenario.model_validate(data)
     with tempfile.TemporaryDirectory() as folder:
-        first = sim.run(scenario, runs=200, seed=seed, out=Path(folder) / "a")
-        second = sim.run(scenario, runs=200, seed=seed, out=Path(folder) / "b")
+        first = sim.run(scenario, runs=100, seed=seed, out=Path(folder) / "a")
+        second = sim.run(scenario, runs=100, seed=seed, out=Path(folder) / "b")
         pd.testing.assert_frame_equal(first, second)
         a = (Path(folder) / "a" / "runs.parquet").read_bytes()
         b = (Path(folder) / "b" / "runs.parquet").read_bytes()

@@ -162,6 +162,7 @@ def test_every_plot_kind_renders_with_title_and_labels(figures):
     ]
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_plots_are_headless_even_where_a_gui_backend_is_asked_for():
     code = (
         "import io, sys; import matplotlib; from sim.views import plots; "

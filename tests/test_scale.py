@@ -103,6 +103,7 @@ def test_a_dask_scheduler_and_worker_started_apart_run_the_batch(reference, tmp_
                 process.wait(timeout=30)
 
 
+@pytest.mark.slow  # a fresh interpreter for an optional extra missing
 def test_dask_without_the_extra_is_one_clear_line(tmp_path):
     shim = tmp_path / "shim"
     shim.mkdir()
@@ -306,6 +307,7 @@ def test_a_block_that_raises_names_scenario_block_and_replicates(tmp_path, monke
     assert sorted(p.name for p in (folder / BLOCKS).glob("runs-*")) == ["runs-000000.parquet"]
 
 
+@pytest.mark.slow  # two spawned workers; the CLI case above holds the same executor by default
 def test_the_api_gives_the_same_rows_whatever_the_workers(tmp_path):
     one = sim.run(HARBOUR, runs=2100, seed=4)
     two = sim.run(HARBOUR, runs=2100, seed=4, workers=2)
