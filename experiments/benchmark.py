@@ -197,7 +197,7 @@ def main() -> None:
     print(
         f"scenario: {scenario.name} ({len(scenario.parties)} parties, "
         f"{len(scenario.issues)} issues, {scenario.rounds} rounds, "
-        f"{getattr(scenario.protocol, 'candidates', '-')} candidates)"
+        f"protocol {scenario.protocol.kind})"
     )
     print(
         f"ensembles (blocks of {BLOCK_SIZE}): {ensemble:10,.0f} replicates/s  (N = {args.runs:,})"

@@ -1843,12 +1843,12 @@ def nash_fast(
     maximin over the same parties finds a point inside (or shows there is none), and the
     search for the top starts there.
 
-    Combinations with the same box differ only in ``c`` (base less d), and
-    N(c) = max_z Σ α_i·log(c_i − loss_i) over that box is concave in c, with α_i/s_i (s_i the
-    surplus at the top) a supergradient (the envelope theorem): N(c') ≤ N(c) +
-    Σ α_i·(c'_i − c_i)/s_i, the tangent at the best combination so far, spares the search of
-    every combination with its box that it puts below the best. (A link can give another
-    combination a wider box, where the tangent bounds nothing.)"""
+    On one box, N(c) = max_z Σ α_i·log(c_i − loss_i) is concave in ``c`` (base less d), with
+    α_i/s_i (s_i the surplus at the top) a supergradient (the envelope theorem): N(c') ≤ N(c) +
+    Σ α_i·(c'_i − c_i)/s_i. That tangent at the best combination so far bounds every
+    combination whose box lies within the best one's (a smaller box gives no more) and spares
+    the search of those it puts below the best; a link can give a combination a wider box,
+    which the tangent does not bound."""
     n_rep, n_parties = alpha.shape
     n_free = w.shape[2]
     n_combos = combos.shape[0]
@@ -1890,7 +1890,7 @@ def nash_fast(
                 continue
             for i in parties:
                 c0[i] = _base(cc, option_loss[r], combos, i) - disagreement[r, i]
-            if best > -np.inf and _same_box(low, high, cc, best_c):
+            if best > -np.inf and _within_box(low, high, cc, best_c):
                 tangent = best
                 for i in parties:
                     tangent += slope[i] * (c0[i] - best_c0[i])
@@ -1948,10 +1948,10 @@ def nash_fast(
 
 
 @njit
-def _same_box(low, high, a, b):  # pragma: no cover - compiled
-    """Whether combinations a and b leave the free coordinates the same ranges."""
+def _within_box(low, high, inner, outer):  # pragma: no cover - compiled
+    """Whether combination ``inner`` leaves the free coordinates no more room than ``outer``."""
     for j in range(low.shape[1]):
-        if low[a, j] != low[b, j] or high[a, j] != high[b, j]:
+        if low[inner, j] < low[outer, j] or high[inner, j] > high[outer, j]:
             return False
     return True
 
