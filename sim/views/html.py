@@ -10,7 +10,8 @@ is inline and nothing is fetched from elsewhere, so the page can be mailed or ar
 file. All text is HTML-escaped.
 
 Tables are laid out to be read, not scrolled: cells wrap between words only (an option name,
-a number, "signed-rank" is never cut), numbers do not wrap at all, and the page is wide enough
+a number, "signed-rank" is never cut; a file path may break after a slash), numbers do not
+wrap at all, and the page is wide enough
 for the tables negsim writes (``tests/test_report_browser.py`` renders every kind of report in
 headless Chromium and checks both). Should a table still be too wide (many batches side by
 side), it scrolls inside its own box; the page itself never does.
@@ -110,15 +111,21 @@ def _esc(text: Any) -> str:
 
 
 _BREAKS = re.compile(r"\w[-‐–—/]")  # where a browser may break a line inside a word
+_PATH = re.compile(r"^\.{0,2}/|/.*/")  # a file path: rooted, or two slashes or more
 
 
 def _cell(text: str) -> str:
     """A cell's text, escaped; a word a browser could break inside (at a hyphen, a dash or
-    a slash: "signed-rank", "10–90%") is kept on one line."""
+    a slash: "signed-rank", "10–90%") is kept on one line — but a file path, which can be
+    longer than any column, may break after each of its slashes."""
     words = str(text).split(" ")
-    return " ".join(
-        f'<span class="word">{_esc(w)}</span>' if _BREAKS.search(w) else _esc(w) for w in words
-    )
+    return " ".join(_word(w) for w in words)
+
+
+def _word(word: str) -> str:
+    if _PATH.search(word):
+        return "/<wbr>".join(_esc(part) for part in word.split("/"))
+    return f'<span class="word">{_esc(word)}</span>' if _BREAKS.search(word) else _esc(word)
 
 
 def _table_html(table: Table, heading: str | None = None) -> str:
