@@ -104,7 +104,7 @@ def show(
     overrides: SetOption = None,
 ) -> None:
     """Show a scenario as tables: who wants what, how much they care, the compromise forecast."""
-    from sim.views import render_scenario
+    from sim.views.scenario import render_scenario
 
     render_scenario(load_scenario(scenario, overrides or ()), terminal())
 
@@ -141,7 +141,7 @@ def run(
     """Run a batch of replicates and write its results folder; print a summary."""
     from sim.batch.batch import run_batch
     from sim.batch.limits import check_request
-    from sim.views import print_summary, progress_bar
+    from sim.views.summary import print_summary, progress_bar
 
     check_request(runs, seed)
     loaded = load_scenario(scenario, overrides or ())
@@ -188,8 +188,8 @@ def trace(
     """Tell one replicate of a batch round by round, exactly as the batch ran it; with --plot,
     draw it: the text on the table, each party's demand and aspiration per round."""
     import sim
-    from sim.views import tell
     from sim.views.html import check_outputs
+    from sim.views.story import tell
 
     check_outputs(plot=plot)
     scenario, rounds = sim.replay(source, replicate, seed, overrides=overrides or ())
@@ -333,8 +333,8 @@ def sweep(
     from sim.experiments.language import load_experiment, prepare
     from sim.experiments.sweep import default_out, run_sweep
     from sim.scenario.units import issue_units
-    from sim.views import progress_bar
     from sim.views.html import check_outputs
+    from sim.views.summary import progress_bar
     from sim.views.sweep import point_line, print_sweep
 
     check_outputs(report=report, figures=figures)

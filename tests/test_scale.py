@@ -51,6 +51,7 @@ def test_two_local_workers_write_the_same_bytes_as_one(reference, tmp_path):
     assert not (folder / BLOCKS).exists()
 
 
+@pytest.mark.slow  # a local cluster starts in seconds; the two-worker case above stays default
 def test_a_local_dask_cluster_writes_the_same_bytes(reference, tmp_path):
     pytest.importorskip("distributed")
     folder = tmp_path / "dask"

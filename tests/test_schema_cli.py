@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from sim.cli import main
 from sim.scenario.loader import load_document, load_scenario
 from sim.scenario.units import issue_units
-from sim.views import compromise_forecast
+from sim.views.scenario import compromise_forecast
 
 ROOT = Path(__file__).parent.parent
 HARBOUR = Path(__file__).parent / "data" / "harbour.yaml"

@@ -33,12 +33,13 @@ all the way is treated as asking this little, not nothing."""
 class Mediated(Protocol):
     """Settings: ``mediator`` (a party, or neutral), ``mediator_bias``, ``breakdown``."""
 
-    replicate_fields = ("breakdown", "mediator", "mediator_bias")
+    replicate_fields = ("breakdown", "mediator", "mediator_bias", "demands_met")
 
     def __init__(self, settings, context: ProtocolContext):
         super().__init__(settings, context)
         self.mediator = np.full(context.size, -1, dtype=np.int64)
         self.mediator_bias = np.zeros(context.size)
+        self.demands_met = np.zeros(context.size, dtype=bool)  # last round: could they all be met?
 
     def bindings(self) -> dict[str, Binding]:
         return {
@@ -85,18 +86,34 @@ class Mediated(Protocol):
         kinds = covered @ (1 << np.arange(covered.shape[1]))  # each pattern as one integer
         for kind in np.unique(kinds):
             index = np.flatnonzero(kinds == kind)
-            group = covered[index[0]]
-            solution = state.solver.rows(index).proportional(
-                threshold[index], short[index], group, state.table[index]
-            )
-            text[index] = solution.package
-            tilted = solution.value >= 0
-            tilted &= self.mediator_bias[index] > 0
-            if tilted.any():  # every believed demand can be met: split the surplus
-                again = index[tilted]
-                text[again] = (
-                    state.solver.rows(again)
-                    .proportional(threshold[again], ample[again], group, state.table[again])
-                    .package
-                )
+            text[index] = self._draft(state, index, covered[index[0]], threshold, short, ample)
         return Proposal(text)
+
+    def _draft(self, state: Round, index, group, threshold, short, ample) -> np.ndarray:
+        """The texts (n, D) for the replicates at ``index``, whose covered parties are
+        ``group``: the surplus split by ``ample`` where every believed demand can be met and
+        the mediator has a bias, the shortfall shared by ``short`` elsewhere.
+
+        Whether the demands can be met is the sign of the maximin, whatever the positive
+        weights, so one solve tells it. Each replicate first solves under the rule its last
+        round needed (demands shift little from round to round) and solves again only where
+        the sign calls for the other rule."""
+        biased = self.mediator_bias[index] > 0
+        tilted = biased & self.demands_met[index]
+        text = np.empty((len(index), state.table.shape[1]))
+        todo = np.arange(len(index))
+        for _ in range(2):  # the other rule at most once more (at a zero maximin, either holds)
+            if not todo.size:
+                break
+            at = index[todo]
+            weight = np.where(tilted[todo, None], ample[at], short[at])
+            solution = state.solver.rows(at).proportional(
+                threshold[at], weight, group, state.table[at]
+            )
+            text[todo] = solution.package
+            met = solution.value >= 0
+            self.demands_met[at] = met
+            wrong = (met & biased[todo]) != tilted[todo]
+            todo = todo[wrong]
+            tilted[todo] = ~tilted[todo]
+        return text
