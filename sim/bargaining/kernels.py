@@ -665,11 +665,12 @@ def maximin(
     slack = precision.slack
     for r in range(n_rep):
         _live_rows(A, active[r], live)
+        losses = option_loss[r]
         for c in range(n_combos):  # every party at its ideal on the continuous part
             value = np.inf if allowed[c] else -np.inf
             if allowed[c]:
                 for i in parties:
-                    top = _base(c, option_loss[r], combos, i)
+                    top = _base(c, losses, combos, i)
                     value = min(value, (top - theta[r, i]) / weight[r, i])
             bound[c] = value
         _visit_order(combos, reference[r], bound, changes, visit)
@@ -1538,12 +1539,13 @@ def maximin_fast(
     visit = np.empty(n_combos, dtype=np.int64)
     slack = precision.slack
     for r in range(n_rep):
+        losses = option_loss[r]
         for cc in range(n_combos):  # every party at its ideal on the continuous part
             bound[cc] = -np.inf
             if allowed[cc]:
                 bound[cc] = np.inf
                 for i in parties:
-                    top = _base(cc, option_loss[r], combos, i) - theta[r, i]
+                    top = _base(cc, losses, combos, i) - theta[r, i]
                     bound[cc] = min(bound[cc], top / weight[r, i])
         _visit_order(combos, reference[r], bound, changes, visit)
         best, best_c = -np.inf, -1
@@ -1555,7 +1557,7 @@ def maximin_fast(
                     break
                 continue
             for i in parties:
-                c0[i] = _base(cc, option_loss[r], combos, i) - theta[r, i]
+                c0[i] = _base(cc, losses, combos, i) - theta[r, i]
             if best > -np.inf:  # the multipliers' bound, before the search it may spare
                 dual = _dual_bound(c0, mu, weight[r], parties, spread)
                 if not _can_win(dual, best, fewer, slack):
@@ -1865,15 +1867,20 @@ def nash_fast(
     best_c0 = np.empty(n_parties)
     slope = np.empty(n_parties)  # N's supergradient at the best combination
     slack = precision.slack
+    members = np.empty(n_parties, dtype=np.int64)
     for r in range(n_rep):
-        parties = np.array(
-            [i for i in range(n_parties) if required[i] or alpha[r, i] > 0], dtype=np.int64
-        )
+        n_members = 0
+        for i in range(n_parties):
+            if required[i] or alpha[r, i] > 0:
+                members[n_members] = i
+                n_members += 1
+        parties = members[:n_members]
+        losses = option_loss[r]
         for cc in range(n_combos):
             value = 0.0 if allowed[cc] else -np.inf
             if allowed[cc]:
                 for i in parties:
-                    top = _base(cc, option_loss[r], combos, i) - disagreement[r, i]
+                    top = _base(cc, losses, combos, i) - disagreement[r, i]
                     if top <= 0.0:
                         value = -np.inf
                         break
@@ -1889,7 +1896,7 @@ def nash_fast(
                     break
                 continue
             for i in parties:
-                c0[i] = _base(cc, option_loss[r], combos, i) - disagreement[r, i]
+                c0[i] = _base(cc, losses, combos, i) - disagreement[r, i]
             if best > -np.inf and _within_box(low, high, cc, best_c):
                 tangent = best
                 for i in parties:
