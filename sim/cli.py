@@ -139,12 +139,14 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a batch of replicates and write its results folder; print a summary."""
-    from sim.batch.batch import run_batch
     from sim.batch.limits import check_request
-    from sim.views.summary import print_summary, progress_bar
 
     check_request(runs, seed)
     loaded = load_scenario(scenario, overrides or ())
+    # the engine after the file: a bad input is told before the model is imported
+    from sim.batch.batch import run_batch
+    from sim.views.summary import print_summary, progress_bar
+
     folder = out or Path("results") / f"{loaded.name}-s{seed}-n{runs}"
     with progress_bar(runs, enabled=not quiet) as advance:
         run_batch(
