@@ -684,7 +684,7 @@ def maximin(
                 continue
             t = _maximin_one(
                 c,
-                option_loss[r],
+                losses,
                 combos,
                 w[r],
                 x[r],
@@ -726,6 +726,18 @@ def maximin(
         out_value[r] = best
         if best_c >= 0:
             out_z[r] = best_z
+
+
+@njit
+def _involved(required, alpha, members):  # pragma: no cover - compiled
+    """The parties a Nash product involves — those a deal needs and those it weighs — written
+    to the front of ``members`` (P,) and returned as a view of it."""
+    n = 0
+    for i in range(alpha.shape[0]):
+        if required[i] or alpha[i] > 0:
+            members[n] = i
+            n += 1
+    return members[:n]
 
 
 @njit
@@ -771,11 +783,11 @@ def nash(
     changes = np.empty(n_combos, dtype=np.int64)
     visit = np.empty(n_combos, dtype=np.int64)
     slack = precision.slack
+    members = np.empty(n_parties, dtype=np.int64)
     for r in range(n_rep):
         _live_rows(A, active[r], live)
-        involved = np.array(
-            [i for i in range(n_parties) if required[i] or alpha[r, i] > 0], dtype=np.int64
-        )
+        involved = _involved(required, alpha[r], members)
+        losses = option_loss[r]
         hard = np.zeros(n_parties, dtype=np.bool_)
         for i in involved:
             # strictly above d where the party's term counts, at least f where it must agree
@@ -790,7 +802,7 @@ def nash(
             value = 0.0 if allowed[c] else -np.inf
             if allowed[c]:
                 for i in involved:
-                    top = _base(c, option_loss[r], combos, i)
+                    top = _base(c, losses, combos, i)
                     if top <= theta[i]:
                         value = -np.inf
                         break
@@ -809,7 +821,7 @@ def nash(
             # phase I: a point strictly inside (every involved party above its θ) ...
             margin = _maximin_one(
                 c,
-                option_loss[r],
+                losses,
                 combos,
                 w[r],
                 x[r],
@@ -1869,12 +1881,7 @@ def nash_fast(
     slack = precision.slack
     members = np.empty(n_parties, dtype=np.int64)
     for r in range(n_rep):
-        n_members = 0
-        for i in range(n_parties):
-            if required[i] or alpha[r, i] > 0:
-                members[n_members] = i
-                n_members += 1
-        parties = members[:n_members]
+        parties = _involved(required, alpha[r], members)
         losses = option_loss[r]
         for cc in range(n_combos):
             value = 0.0 if allowed[cc] else -np.inf

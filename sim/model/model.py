@@ -420,7 +420,8 @@ class NegotiationModel(mesa.Model, ReplicateState):
             return
         out, rows, t = self.outcomes, self.rows[index], self.steps
         state = self.party_state
-        impasse, reservation = self.objective_reservation(index)
+        status_quo = self.status_quo[index]
+        impasse, reservation = self.objective_reservation(index, status_quo)
         package = packages[index]
         utility = state.utility(package, index)
         out.deal[rows] = how == END_DEAL
@@ -434,14 +435,14 @@ class NegotiationModel(mesa.Model, ReplicateState):
             later = utility if how == END_DEAL else reservation
             out.payoff[rows] = state.payoff[index] + state.patience[index] ** t * later
         out.reservation[rows] = reservation
-        out.status_quo[rows] = self.status_quo[index]
+        out.status_quo[rows] = status_quo
         counted = self.protocol.context.counted
         solver = self.solver.rows(index)
         zones = (reservation, state.reservation[index], self.public_state.reservation[index])
         for kind, values in enumerate(zones):
-            out.zone_end[rows, kind] = solver.zone(values, counted, self.status_quo[index])
+            out.zone_end[rows, kind] = solver.zone(values, counted, status_quo)
         weights = self.protocol.nash_weights(self.round_state(t))[index]
-        nash = solver.nash(impasse, weights, reservation, counted, self.status_quo[index])
+        nash = solver.nash(impasse, weights, reservation, counted, status_quo)
         bargain = nash.package
         flat = ~nash.found & out.zone_end[rows, 0]
         if flat.any():  # a zone with no surplus for someone: its most even point
@@ -449,7 +450,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
                 reservation[flat],
                 np.ones_like(weights[flat]),
                 counted,
-                self.status_quo[index][flat],
+                status_quo[flat],
             )
             bargain[flat] = even.package
         out.nash[rows] = np.where((nash.found | flat)[:, None], bargain, np.nan)
