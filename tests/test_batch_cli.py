@@ -235,6 +235,19 @@ def test_trace_tells_a_replicate_without_a_deal_to_the_last_round():
     assert "No deal after 20 weeks; the status quo holds" in words(out)
 
 
+def test_trace_says_a_party_would_take_any_text_when_its_aspiration_is_below_every_package():
+    """A party whose war has cost it more than any package could (its aspiration below 0, the
+    utility of the worst package) is told as taking any text, not as meeting a negative
+    number."""
+    code, out, err = cli(
+        "trace", HARBOUR, "--replicate", 0, "--seed", 3, "--set", "parties.south.war_cost=0.05"
+    )
+    assert (code, err) == (0, "")
+    told = words(out)
+    assert "south accepts (" in told and "it would take any text now: its aspiration, -" in told
+    assert "≥ aspiration -" not in told
+
+
 # --- --set -------------------------------------------------------------------------------------
 
 

@@ -78,6 +78,11 @@ def tell(scenario: Scenario, trace: pd.DataFrame, console: Console) -> None:
             utility, aspiration = row[f"utility.{pid}"], row[f"aspiration.{pid}"]
             if pid == proposer:
                 verdict = f"proposed it ({utility:.3f})"
+            elif row[f"accepted.{pid}"] and aspiration < 0.0:  # below the worst package
+                verdict = (
+                    f"accepts ({utility:.3f}); it would take any text now: its {threshold}, "
+                    f"{aspiration:.3f}, is below what any package is worth"
+                )
             elif row[f"accepted.{pid}"]:
                 verdict = f"accepts ({utility:.3f} ≥ {threshold} {aspiration:.3f})"
             else:
