@@ -22,6 +22,10 @@ class ReplicateState:
     def keep(self, index: np.ndarray) -> None:
         """Keep only the replicates at ``index`` (positions in the current arrays)."""
         for name in self.replicate_fields:
+            stored = getattr(type(self), name, None)
+            if isinstance(stored, ReplicatesLast):
+                stored.keep(self, index)
+                continue
             values = getattr(self, name)
             if values is not None:  # state a part has not formed yet
                 setattr(self, name, values[index])
@@ -46,6 +50,13 @@ class ReplicatesLast:
 
     def __set__(self, state: object, values: np.ndarray) -> None:
         setattr(state, self.slot, replicates_last(values))
+
+    def keep(self, state: object, index: np.ndarray) -> None:
+        """Keep the replicates at ``index``, taken along the stored last axis (one copy, where
+        going through the replicate-leading view would transpose twice)."""
+        stored = getattr(state, self.slot, None)
+        if stored is not None:  # state a part has not formed yet
+            setattr(state, self.slot, stored.take(index, axis=-1))
 
 
 @dataclass(frozen=True)
