@@ -50,11 +50,11 @@ _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(24)
 
 
 @njit(cache=True)
-def _moment(c, a, b, mean, loss, sign):  # pragma: no cover - compiled
-    """``∫_a^b (1/μ)·e^(−e/μ)·(sign·(c + e))^p de``, sign·(c + e) ≥ 0 on [a, b]."""
+def _moment(c, a, b, ea, eb, mean, loss, sign):  # pragma: no cover - compiled
+    """``∫_a^b (1/μ)·e^(−e/μ)·(sign·(c + e))^p de``, sign·(c + e) ≥ 0 on [a, b]; ``ea`` and
+    ``eb`` are e^(−a/μ) and e^(−b/μ), which the pieces of :func:`_branch` share."""
     if b <= a:
         return 0.0
-    ea, eb = np.exp(-a / mean), np.exp(-b / mean)
     ca, cb = c + a, c + b
     if loss == 1.0:
         return sign * (ea * (ca + mean) - eb * (cb + mean))
@@ -78,12 +78,13 @@ def _branch(start, ideal, loss, mean, low, high):  # pragma: no cover - compiled
     last = max(high - start, 0.0)
     if not np.isfinite(mean):
         return abs(high - ideal) ** loss
-    below = 1.0 - np.exp(-first / mean)
-    above = np.exp(-last / mean)
+    e_first, e_last = np.exp(-first / mean), np.exp(-last / mean)
     kink = min(max(ideal - start, first), last)
+    e_kink = np.exp(-kink / mean)
     offset = start - ideal
-    inside = _moment(offset, first, kink, mean, loss, -1.0)
-    inside += _moment(offset, kink, last, mean, loss, 1.0)
+    inside = _moment(offset, first, kink, e_first, e_kink, mean, loss, -1.0)
+    inside += _moment(offset, kink, last, e_kink, e_last, mean, loss, 1.0)
+    below, above = 1.0 - e_first, e_last
     return below * abs(low - ideal) ** loss + above * abs(high - ideal) ** loss + inside
 
 
