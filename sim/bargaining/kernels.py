@@ -1118,19 +1118,38 @@ def _outer_point(z1, c0, w1, x1, w2, x2, p, omega, parties, lo2, hi2, ref2, c, r
 
 @njit
 def _plane(
-    c0, w1, x1, w2, x2, p, omega, parties, lo1, hi1, lo2, hi2, ref1, ref2, c, rows, work, precision
+    c0,
+    w1,
+    x1,
+    w2,
+    x2,
+    p,
+    omega,
+    parties,
+    lo1,
+    hi1,
+    lo2,
+    hi2,
+    ref1,
+    ref2,
+    c,
+    rows,
+    work,
+    precision,
+    stop_at,
 ):
     """max over (z1, z2) of min_i F_i on a box: G(z1) = max_z2 min_i F_i is concave, and its
     top is bracketed on the sign of its slope. Inside the bracket the next point is where the
     tangents at its two ends meet — exact where G is made of straight pieces — or, one smooth
     piece at both ends, where its slope turns (a kink of one of its parties, or the secant of
-    its slope); bisection is the safeguard. Returns (t, z1, z2)."""  # pragma: no cover
+    its slope); bisection is the safeguard. The search stops at the first point reaching
+    ``stop_at`` (all a zone question needs). Returns (t, z1, z2)."""  # pragma: no cover
     z = min(max(ref1, lo1), hi1)
     t, z2, right, left, ri, rj, li, lj = _outer_point(
         z, c0, w1, x1, w2, x2, p, omega, parties, lo2, hi2, ref2, c, rows, work
     )
     best_t, best_z1, best_z2 = t, z, z2
-    if right <= 0.0 <= left:
+    if right <= 0.0 <= left or best_t >= stop_at:
         return best_t, best_z1, best_z2
     # bracket the top, in steps growing from the start (the reference is usually near it)
     direction = 1.0 if right > 0.0 else -1.0
@@ -1144,7 +1163,7 @@ def _plane(
         )
         if t > best_t:
             best_t, best_z1, best_z2 = t, probe, z2
-        if right <= 0.0 <= left:
+        if right <= 0.0 <= left or best_t >= stop_at:
             return best_t, best_z1, best_z2
         if right > 0.0:
             a, ta, sa, ai, aj = probe, t, right, ri, rj
@@ -1177,7 +1196,7 @@ def _plane(
         )
         if t > best_t:
             best_t, best_z1, best_z2 = t, candidate, z2
-        if right <= 0.0 <= left:
+        if right <= 0.0 <= left or best_t >= stop_at:
             break
         if right > 0.0:
             a, ta, sa, ai, aj = candidate, t, right, ri, rj
@@ -1216,12 +1235,13 @@ def _fold(c0, w, x, p, parties, fixed, active, out):  # pragma: no cover - compi
 
 @njit
 def _fast_one(
-    c0, w, x, p, omega, parties, lo, hi, ref, fixed, active, z, c, rows, work, precision
+    c0, w, x, p, omega, parties, lo, hi, ref, fixed, active, z, c, rows, work, precision, stop_at
 ):  # pragma: no cover - compiled
     """The maximin of one combination on the fast path (at most two free coordinates, each
     party's loss a single term per coordinate: w (P, F), x (P, F)). ``c0`` holds base − θ;
-    coordinates no one cares about keep ``fixed``. Returns t and leaves the point in z.
-    ``work`` is scratch (at least 3P)."""
+    coordinates no one cares about keep ``fixed``. Returns t and leaves the point in z; with
+    two coordinates, stops at the first point reaching ``stop_at``. ``work`` is scratch (at
+    least 3P)."""
     for j in range(z.shape[0]):
         z[j] = fixed[j]
     n, j1, j2 = _free_pair(active)
@@ -1257,6 +1277,7 @@ def _fast_one(
         rows,
         work,
         precision,
+        stop_at,
     )
     return t
 
@@ -1591,6 +1612,7 @@ def maximin_fast(
                 rows,
                 work,
                 precision,
+                stop_at,
             )
             if _replaces(t, best, fewer, slack):
                 best, best_c = t, cc
@@ -1927,6 +1949,7 @@ def nash_fast(
                 rows,
                 work,
                 precision,
+                np.inf,  # the whole top: the Nash search starts from it
             )
             if margin <= 0.0:
                 continue

@@ -439,8 +439,8 @@ class NegotiationModel(mesa.Model, ReplicateState):
         counted = self.protocol.context.counted
         solver = self.solver.rows(index)
         zones = (reservation, state.reservation[index], self.public_state.reservation[index])
-        for kind, values in enumerate(zones):
-            out.zone_end[rows, kind] = solver.zone(values, counted, status_quo)
+        for kind, values in enumerate(zones):  # searched from the package: a deal is a witness
+            out.zone_end[rows, kind] = solver.zone(values, counted, package)
         weights = self.protocol.nash_weights(self.round_state(t))[index]
         nash = solver.nash(impasse, weights, reservation, counted, status_quo)
         bargain = nash.package
