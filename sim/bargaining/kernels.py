@@ -1373,7 +1373,7 @@ def _balanced(mu, parties, support, size, reach, kind, n_free, tolerance):
 
 
 @njit
-def _multipliers(c, w, x, p, omega, parties, z, lo, hi, active, t, mu, reach):
+def _multipliers(c, w, x, p, omega, parties, z, lo, hi, active, t, mu, reach, picks, lines):
     """Weights μ over the parties (summing to one) under which the maximiser z also minimises
     Σ μ_i·loss_i/ω_i over the box — the dual's optimal multipliers, which make
     :func:`_dual_bound` exact at this combination: the subgradients g_i ∈ ∂F_i(z) of the
@@ -1382,13 +1382,15 @@ def _multipliers(c, w, x, p, omega, parties, z, lo, hi, active, t, mu, reach):
     three parties suffice, so supports of three, two and one binding parties are tried in
     turn, each a linear feasibility problem solved at the vertices of its region. Without one
     (rounding), equal weights on the binding parties — any μ ≥ 0 summing to one bounds
-    soundly. ``reach`` (P, 2, 2) is scratch: each party's subgradient interval per
-    coordinate."""  # pragma: no cover
+    soundly. Scratch, allocated once by the caller: ``reach`` (P, 2, 2), each party's
+    subgradient interval per coordinate; ``picks`` (P + 8 integers), the binding parties and
+    the supports tried; ``lines`` (2F + 3, 3)."""  # pragma: no cover
     n_free = z.shape[0]
-    kind = np.zeros(2, dtype=np.int64)
+    n_all = parties.shape[0]
+    kind, binding = picks[:2], picks[2 : 2 + n_all]  # binding: positions in ``parties``
+    support, first = picks[2 + n_all : 5 + n_all], picks[5 + n_all : 8 + n_all]
     for j in range(n_free):
         kind[j] = 3 if not active[j] else (1 if z[j] <= lo[j] else (2 if z[j] >= hi[j] else 0))
-    binding = np.empty(parties.shape[0], dtype=np.int64)  # positions in ``parties``
     n = 0
     scale = 0.0
     for a in range(parties.shape[0]):
@@ -1413,12 +1415,10 @@ def _multipliers(c, w, x, p, omega, parties, z, lo, hi, active, t, mu, reach):
                 reach[i, j, 0] = reach[i, j, 1] = g
             scale = max(scale, abs(reach[i, j, 0]), abs(reach[i, j, 1]))
     tolerance = 1e-7 * max(scale, 1.0)
-    support = np.empty(3, dtype=np.int64)
-    # the boundary lines of a support's region in its first one or two weights: each
-    # coordinate's two sums, and the weights' own bounds (μ_k ≥ 0)
-    lines = np.empty((2 * n_free + 3, 3))  # rows (a, b, r): a·s + b·u = r
+    # ``lines``: the boundary lines of a support's region in its first one or two weights, each
+    # coordinate's two sums and the weights' own bounds (μ_k ≥ 0), as rows (a, b, r) of
+    # a·s + b·u = r
     for size in range(min(n, 3), 0, -1):  # the generic case first: every binding party
-        first = np.zeros(3, dtype=np.int64)
         for k in range(size):
             first[k] = k
         while True:
@@ -1567,6 +1567,8 @@ def maximin_fast(
     nu = np.zeros(n_parties)
     bound = np.empty(n_combos)
     mu = np.zeros(n_parties)
+    picks = np.empty(n_parties + 8, dtype=np.int64)
+    lines = np.empty((2 * n_free + 3, 3))
     spread = 0.0
     changes = np.empty(n_combos, dtype=np.int64)
     visit = np.empty(n_combos, dtype=np.int64)
@@ -1634,6 +1636,8 @@ def maximin_fast(
                     t,
                     mu,
                     reach,
+                    picks,
+                    lines,
                 )
                 spread = _least_loss(
                     mu, w[r], x[r], p[r], weight[r], parties, fixed[r], active[r], nu
