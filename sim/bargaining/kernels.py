@@ -40,6 +40,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit as _njit
 
+from sim.bargaining.utility import loss_term
+
 
 def njit(function):
     """Compiled, cached on disk, with numpy's rules for floating point (inf and nan, not
@@ -920,19 +922,8 @@ def nash(
 
 
 @njit
-def _power(d, p):  # pragma: no cover - compiled
-    """|d|^p, without a general power for the usual losses 1 and 2."""
-    a = abs(d)
-    if p == 1.0:
-        return a
-    if p == 2.0:
-        return a * a
-    return a**p
-
-
-@njit
 def _surplus(c, w, x, p, omega, z):  # pragma: no cover - compiled
-    return (c - w * _power(z - x, p)) / omega
+    return (c - w * loss_term(z - x, p)) / omega
 
 
 @njit
@@ -1099,7 +1090,7 @@ def _outer_point(z1, c0, w1, x1, w2, x2, p, omega, parties, lo2, hi2, ref2, c, r
     pieces (i, j) that give them."""  # pragma: no cover - compiled
     for a in range(parties.shape[0]):
         i = parties[a]
-        c[i] = c0[i] - w1[i] * _power(z1 - x1[i], p[i])
+        c[i] = c0[i] - w1[i] * loss_term(z1 - x1[i], p[i])
     t, z2, n_active = _line(c, w2, x2, p, omega, parties, lo2, hi2, ref2, rows, work)
     right, left = np.inf, -np.inf
     right_piece = left_piece = 0
@@ -1230,7 +1221,7 @@ def _fold(c0, w, x, p, parties, fixed, active, out):  # pragma: no cover - compi
         out[i] = c0[i]
         for j in range(fixed.shape[0]):
             if not active[j]:
-                out[i] -= w[i, j] * _power(fixed[j] - x[i, j], p[i])
+                out[i] -= w[i, j] * loss_term(fixed[j] - x[i, j], p[i])
 
 
 @njit
@@ -1299,7 +1290,7 @@ def _weighted_loss(nu, w, x, p, parties, z):  # pragma: no cover - compiled
     for k in range(parties.shape[0]):
         i = parties[k]
         if nu[i] > 0.0:
-            total += nu[i] * w[i] * _power(z - x[i], p[i])
+            total += nu[i] * w[i] * loss_term(z - x[i], p[i])
     return total
 
 
@@ -1397,7 +1388,7 @@ def _multipliers(c, w, x, p, omega, parties, z, lo, hi, active, t, mu, reach, pi
         i = parties[a]
         value = c[i]
         for j in range(n_free):
-            value -= w[i, j] * _power(z[j] - x[i, j], p[i])
+            value -= w[i, j] * loss_term(z[j] - x[i, j], p[i])
         mu[i] = 0.0
         reach[i, :, :] = 0.0
         if value / omega[i] > t + 1e-9 * (1.0 + abs(t)):
@@ -1511,7 +1502,7 @@ def _least_loss(mu, w, x, p, omega, parties, fixed, active, nu):  # pragma: no c
         else:
             for k in range(parties.shape[0]):
                 i = parties[k]
-                total += nu[i] * w[i, j] * _power(fixed[j] - x[i, j], p[i])
+                total += nu[i] * w[i, j] * loss_term(fixed[j] - x[i, j], p[i])
     return total
 
 
@@ -1679,7 +1670,7 @@ def _nash_slope(c, w, x, p, alpha, parties, z, direction):  # pragma: no cover -
     first = second = 0.0
     for a in range(parties.shape[0]):
         i = parties[a]
-        s = c[i] - w[i] * _power(z - x[i], p[i])
+        s = c[i] - w[i] * loss_term(z - x[i], p[i])
         if s <= 0.0:
             return 0.0, 0.0, False
         if w[i] == 0.0:
@@ -1753,7 +1744,7 @@ def _nash_value(c, w, x, p, alpha, parties, z):  # pragma: no cover - compiled
     total = 0.0
     for a in range(parties.shape[0]):
         i = parties[a]
-        s = c[i] - w[i] * _power(z - x[i], p[i])
+        s = c[i] - w[i] * loss_term(z - x[i], p[i])
         if s <= 0.0:
             return -np.inf
         total += alpha[i] * np.log(s)
@@ -1766,14 +1757,14 @@ def _nash_outer(z1, c0, w1, x1, w2, x2, p, alpha, parties, lo2, hi2, ref2, c, di
     envelope theorem); −inf outside the domain."""  # pragma: no cover - compiled
     for a in range(parties.shape[0]):
         i = parties[a]
-        c[i] = c0[i] - w1[i] * _power(z1 - x1[i], p[i])
+        c[i] = c0[i] - w1[i] * loss_term(z1 - x1[i], p[i])
     value, z2 = _nash_line(c, w2, x2, p, alpha, parties, lo2, hi2, ref2)
     if value == -np.inf:
         return value, z2, 0.0
     slope = 0.0
     for a in range(parties.shape[0]):
         i = parties[a]
-        s = c[i] - w2[i] * _power(z2 - x2[i], p[i])
+        s = c[i] - w2[i] * loss_term(z2 - x2[i], p[i])
         d1, _ = _loss_slopes(z1 - x1[i], p[i], direction)
         slope += alpha[i] * (-w1[i] * d1) / s
     return value, z2, slope
@@ -1979,7 +1970,7 @@ def nash_fast(
                 for i in parties:
                     surplus = c0[i]
                     for j in range(n_free):
-                        surplus -= w[r, i, j] * _power(z[j] - x[r, i, j], p[r, i])
+                        surplus -= w[r, i, j] * loss_term(z[j] - x[r, i, j], p[r, i])
                     slope[i] = alpha[r, i] / surplus
                     best_c0[i] = c0[i]
         out_combo[r] = best_c

@@ -7,6 +7,7 @@ every array is the dimension, and leading axes broadcast (replicates, parties, c
 from __future__ import annotations
 
 import numpy as np
+from numba import njit, vectorize
 
 
 def salience_weights(salience: np.ndarray) -> np.ndarray:
@@ -20,11 +21,7 @@ def salience_weights(salience: np.ndarray) -> np.ndarray:
 
 
 def utility(
-    packages: np.ndarray,
-    ideal: np.ndarray,
-    weights: np.ndarray,
-    loss: np.ndarray | float,
-    by_party: bool = False,
+    packages: np.ndarray, ideal: np.ndarray, weights: np.ndarray, loss: np.ndarray | float
 ) -> np.ndarray:
     """``u_i(o) = 1 − Σ_k w_ik·|o_k − x_ik|^loss_i``: weighted-distance utility in [0, 1].
 
@@ -33,36 +30,29 @@ def utility(
     ``packages``, ``ideal`` and ``weights`` broadcast against each other over (..., K): C
     candidates (..., C, K) against one party's (..., 1, K) give (..., C); one package per party
     (..., P, K) against every party's (..., P, K) give (..., P). ``loss`` is a scalar or
-    broadcasts against the result; with ``by_party``, ``loss`` (P,) is one loss per party,
-    parties on the result's last axis.
+    broadcasts against the result.
     """
     loss = np.asarray(loss)
-    distance = np.subtract(packages, ideal)
-    np.abs(distance, out=distance)
-    if by_party:  # square or power only the parties that ask for it
-        for p in np.flatnonzero(loss != 1):
-            _raise(distance[..., p, :], loss[p])
-    else:
-        _raise(distance, loss if loss.ndim == 0 else loss[..., None])
-    return 1.0 - np.einsum("...k,...k->...", distance, weights)
+    terms = distance_loss(packages, ideal, loss if loss.ndim == 0 else loss[..., None])
+    return 1.0 - np.einsum("...k,...k->...", terms, weights)
 
 
-def _raise(distance: np.ndarray, exponent: np.ndarray) -> np.ndarray:
-    """``distance ** exponent`` in place, squaring or powering only where the loss asks for it
-    (most parties have loss 1 or 2, and a general power is slow)."""
-    if exponent.ndim == 0:
-        if exponent == 2:
-            distance *= distance
-        elif exponent != 1:
-            distance **= exponent
-        return distance
-    squared = exponent == 2
-    other = ~(squared | (exponent == 1))
-    if squared.any():
-        np.multiply(distance, distance, out=distance, where=squared)
-    if other.any():
-        np.power(distance, exponent, out=distance, where=other)
-    return distance
+@njit(cache=True)
+def loss_term(d: float, p: float) -> float:  # pragma: no cover - compiled
+    """``|d|^p``, a party's loss at distance d from its ideal on one dimension, without a general
+    power for the usual losses 1 and 2 (the compiled kernels take it too)."""
+    a = abs(d)
+    if p == 1.0:
+        return a
+    if p == 2.0:
+        return a * a
+    return a**p
+
+
+@vectorize(["float64(float64, float64, float64)"], cache=True)
+def distance_loss(package, ideal, loss):  # pragma: no cover - compiled
+    """``|o_k − x_k|^loss`` elementwise, in one pass (a compiled ufunc: arguments broadcast)."""
+    return loss_term(package - ideal, loss)
 
 
 def compromise(
