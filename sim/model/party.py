@@ -110,18 +110,19 @@ for _name in PartyState.replicate_fields:
 
 
 class _Column:
-    """An attribute of a party: its column of its :class:`PartyState`."""
+    """An attribute of a party: its column of its :class:`PartyState`, read and written in the
+    state's stored layout (parties, then replicates last) and seen replicate-leading."""
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
+        self.slot = PartyState.__dict__[name].slot
 
     def __get__(self, party: PartyBehaviour | None, owner: type | None = None) -> np.ndarray:
         if party is None:
             return self
-        return getattr(party.state, self.name)[:, party.index]
+        return getattr(party.state, self.slot)[..., party.index, :].T
 
     def __set__(self, party: PartyBehaviour, values: np.ndarray) -> None:
-        getattr(party.state, self.name)[:, party.index] = values
+        getattr(party.state, self.slot)[..., party.index, :] = np.asarray(values).T
 
 
 class PartyBehaviour:
@@ -213,7 +214,8 @@ class PartyBehaviour:
             felt = self.borne + self.lost
             spent = np.where(felt > 0, felt / self.endurance, 0.0)
             late = np.where(np.isnan(self.deadline), 0.0, round_ / self.deadline)
-        pressure = np.nan_to_num(np.maximum(spent, late), nan=0.0, posinf=1.0)
+        pressure = np.maximum(spent, late)
+        pressure[np.isnan(pressure)] = 0.0  # no resolve formed yet: no pressure (∞ clips to 1)
         h = eq.insistence(pressure, self.beta, self.opening, others_conceded, self.reciprocity)
         h = np.where(self.style == HARDLINER, 1.0, np.where(self.style == RATIONAL, 0.0, h))
         self.insistence = np.minimum(h, self.insistence)  # concessions are not taken back
