@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, vectorize
 
+from sim.bargaining.utility import loss_term
+
 # --- the war --------------------------------------------------------------------------------------
 
 
@@ -67,7 +69,7 @@ def _moment(c, a, b, ea, eb, mean, loss, sign):  # pragma: no cover - compiled
     total = 0.0
     for k in range(_NODES.shape[0]):
         e = a + half * (_NODES[k] + 1.0)
-        total += _WEIGHTS[k] * np.exp(-e / mean) / mean * abs(c + e) ** loss
+        total += _WEIGHTS[k] * np.exp(-e / mean) / mean * loss_term(c + e, loss)
     return half * total
 
 
@@ -77,7 +79,7 @@ def _branch(start, ideal, loss, mean, low, high):  # pragma: no cover - compiled
     first = max(low - start, 0.0)  # the exponential's range that lands inside
     last = max(high - start, 0.0)
     if not np.isfinite(mean):
-        return abs(high - ideal) ** loss
+        return loss_term(high - ideal, loss)
     e_first, e_last = np.exp(-first / mean), np.exp(-last / mean)
     kink = min(max(ideal - start, first), last)
     e_kink = np.exp(-kink / mean)
@@ -85,7 +87,7 @@ def _branch(start, ideal, loss, mean, low, high):  # pragma: no cover - compiled
     inside = _moment(offset, first, kink, e_first, e_kink, mean, loss, -1.0)
     inside += _moment(offset, kink, last, e_kink, e_last, mean, loss, 1.0)
     below, above = 1.0 - e_first, e_last
-    return below * abs(low - ideal) ** loss + above * abs(high - ideal) ** loss + inside
+    return below * loss_term(low - ideal, loss) + above * loss_term(high - ideal, loss) + inside
 
 
 @vectorize(["float64(float64, float64, float64, float64, float64, float64)"], cache=True)
@@ -107,7 +109,7 @@ def expected_front_loss(start, drift, volatility, rate, ideal, loss):  # pragma:
     kappa = np.sqrt(b * b + 2.0 * lam * variance)
     if kappa == 0.0:
         if variance == 0.0:  # the front stays where it is
-            return abs(min(max(start, 0.0), 1.0) - ideal) ** loss
+            return loss_term(min(max(start, 0.0), 1.0) - ideal, loss)
         up_weight, up_mean, down_mean = 0.5, np.inf, np.inf  # δ = 1: it spreads without end
     else:
         up_weight = (kappa + b) / (2.0 * kappa)
