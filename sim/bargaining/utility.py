@@ -40,7 +40,9 @@ def utility(
 @njit(cache=True)
 def loss_term(d: float, p: float) -> float:  # pragma: no cover - compiled
     """``|d|^p``, a party's loss at distance d from its ideal on one dimension, without a general
-    power for the usual losses 1 and 2 (the compiled kernels take it too)."""
+    power for the usual losses 1 and 2 (the compiled kernels take it too; numba's disk cache
+    does not see a change here from their modules: clear the ``__pycache__`` caches after
+    one)."""
     a = abs(d)
     if p == 1.0:
         return a
