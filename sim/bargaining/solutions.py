@@ -127,6 +127,8 @@ class Solver:
 
     def rows(self, index: np.ndarray) -> Solver:
         """The same machinery over the replicates at ``index``."""
+        if len(index) == len(self.loss) and np.array_equal(index, np.arange(len(index))):
+            return self  # every replicate, in order (the usual round): nothing to copy
         kept = Solver.__new__(Solver)
         kept.space, kept.preferences, kept.precision = self.space, None, self.precision
         kept.option_loss, kept.w, kept.x = self.option_loss[index], self.w[index], self.x[index]
