@@ -426,6 +426,16 @@ def test_discovery_takes_another_target(planted):
         assert message in err
 
 
+def test_discovery_targets_the_deals_that_would_last(planted):
+    """``durable`` is null where there was no deal; it is still a true/false column (the
+    docs' ``--target durable``), whatever share of the batch has no deal."""
+    runs = sim.load_results(planted)
+    assert runs["durable"].isna().any() and runs["durable"].notna().any()  # the premise
+    code, out, err = cli("sensitivity", planted, "--target", "durable", "--top", 3)
+    assert code == 0, err
+    assert "Where `durable` is likely (PRIM): when event.ultimatum" in " ".join(out.split())
+
+
 def test_a_sobol_warning_names_the_design_that_would_narrow_the_intervals():
     indices = [SobolIndex("a", -0.3, 0.4, 1.2, 0.2), SobolIndex("b", 0.1, 0.05, 0.2, 0.05)]
     warning = sobol_warning("deal probability", indices, samples=32, parameters=2)

@@ -179,8 +179,11 @@ def runs_columns(folder: str | Path) -> list[str]:
 
 
 def to_frame(table: pa.Table) -> pd.DataFrame:
-    """A results table as pandas, integer columns with nulls kept as nullable integers."""
-    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    """A results table as pandas, integer and true/false columns as pandas' nullable types: a
+    column's type then does not depend on whether some of its rows are null (``durable`` is
+    null where there was no deal)."""
+    nullable = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+    return table.to_pandas(types_mapper=nullable.get)
 
 
 def load_results(
