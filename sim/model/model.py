@@ -362,7 +362,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
             self.position = position
         self.agents.do("bear_the_war", t, self.status_quo)
         for view in self.public:  # what the public expects each party to bear
-            view.bear_the_war(t, self.status_quo)
+            view.feel_the_war(self.status_quo)
         if moved is not None:
             for party in (*self.agents, *self.public):
                 party.observe_war(moved)

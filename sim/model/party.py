@@ -150,10 +150,15 @@ class PartyBehaviour:
 
     def bear_the_war(self, round_: int, status_quo: np.ndarray) -> None:
         """Round ``round_`` of war: the status quo held for a round, its cost paid, both added
-        to the welfare account discounted to now (docs/model.md §3.8); the cost and the ground
-        lost since the talks began are the pressure on it (§3.6)."""
+        to the welfare account discounted to now (docs/model.md §3.8); and it feels the war
+        (:meth:`feel_the_war`)."""
         flow = eq.impasse_flow(self.weigh(status_quo), self.war_cost, self.patience)
         self.payoff = self.payoff + eq.discount(self.patience, round_ - 1) * flow
+        self.feel_the_war(status_quo)
+
+    def feel_the_war(self, status_quo: np.ndarray) -> None:
+        """The cost borne and the ground lost since the talks began: the pressure on it (§3.6).
+        All a public view takes of a round of war — the welfare account is the party's own."""
         self.borne = self.borne + self.war_cost
         now = self.front_loss(status_quo[:, self.state.front])
         self.lost = eq.ground_lost(self.front_loss(self.line), now)
