@@ -48,9 +48,12 @@ class Precision(NamedTuple):
     """The fast path stops when its bracket on the first free coordinate is this narrow."""
     value: float = 1e-12
     """The fast path stops when no point of its bracket can beat the best value by more."""
-    bracket_step: float = 1e-3
+    bracket_step: float = 1e-2
     """The fast path's first step from its start when bracketing a top (it grows eightfold
-    each step)."""
+    each step). A speed setting, not a precision: on the flagship the top lies a few
+    hundredths of a scale from the text on the table, so a hundredth brackets it in one or two
+    probes. Where the top is flat in the first coordinate, the point returned along it depends
+    on the path (by about 1e-7 of a scale on the flagship)."""
     iterations: int = 200
     """The most steps the fast path takes inside a bracket."""
     tau_start: float = 1.0
