@@ -148,8 +148,10 @@ class Solver:
     def zone(self, reservation: np.ndarray, required: np.ndarray, reference: np.ndarray):
         """Whether a zone of agreement exists (R,): a package every required party values at
         least at its reservation value (R, P)."""
-        margin = self._maximin(reservation, np.ones_like(reservation), required, reference, 0.0)
-        return margin.value >= -self.precision.tolerance
+        _, _, margin = self._maximin(
+            reservation, np.ones_like(reservation), required, reference, 0.0
+        )
+        return margin >= -self.precision.tolerance
 
     def proportional(
         self,
@@ -160,9 +162,13 @@ class Solver:
     ) -> Solution:
         """The package with the largest ``min_i (u_i − θ_i)/ω_i`` over the required parties
         (weights ω > 0, (R, P))."""
-        return self._maximin(threshold, weight, required, reference, np.inf)
+        combo, free, value = self._maximin(threshold, weight, required, reference, np.inf)
+        package = self.space.packages(combo, free, reference)
+        return Solution(package, value, combo >= 0)
 
-    def _maximin(self, theta, weight, required, reference, stop_at) -> Solution:
+    def _maximin(self, theta, weight, required, reference, stop_at):
+        """The best combination (R,; −1 where none is allowed), its free coordinates (R, F)
+        and value (R,) of the maximin (a zone question, ``stop_at`` 0, only needs the value)."""
         space = self.space
         size = len(theta)
         combo, free, active = self._common(reference, required)
@@ -219,8 +225,7 @@ class Solver:
                 out_free,
                 value,
             )
-        package = space.packages(out_combo, out_free, reference)
-        return Solution(package, value, out_combo >= 0)
+        return out_combo, out_free, value
 
     def nash(
         self,
