@@ -1752,22 +1752,24 @@ def _nash_value(c, w, x, p, alpha, parties, z):  # pragma: no cover - compiled
 
 
 @njit
-def _nash_outer(z1, c0, w1, x1, w2, x2, p, alpha, parties, lo2, hi2, ref2, c, direction):
-    """G(z1) = max_z2 φ, the z2 that attains it, and G' one-sided in ``direction`` (the
-    envelope theorem); −inf outside the domain."""  # pragma: no cover - compiled
+def _nash_outer(z1, c0, w1, x1, w2, x2, p, alpha, parties, lo2, hi2, ref2, c):
+    """G(z1) = max_z2 φ, the z2 that attains it, and G' to the right and to the left (the
+    envelope theorem; they differ at a kink); −inf outside the domain."""  # pragma: no cover
     for a in range(parties.shape[0]):
         i = parties[a]
         c[i] = c0[i] - w1[i] * loss_term(z1 - x1[i], p[i])
     value, z2 = _nash_line(c, w2, x2, p, alpha, parties, lo2, hi2, ref2)
     if value == -np.inf:
-        return value, z2, 0.0
-    slope = 0.0
+        return value, z2, 0.0, 0.0
+    right = left = 0.0
     for a in range(parties.shape[0]):
         i = parties[a]
         s = c[i] - w2[i] * loss_term(z2 - x2[i], p[i])
-        d1, _ = _loss_slopes(z1 - x1[i], p[i], direction)
-        slope += alpha[i] * (-w1[i] * d1) / s
-    return value, z2, slope
+        d_right, _ = _loss_slopes(z1 - x1[i], p[i], 1.0)
+        d_left, _ = _loss_slopes(z1 - x1[i], p[i], -1.0)
+        right += alpha[i] * (-w1[i] * d_right) / s
+        left += alpha[i] * (-w1[i] * d_left) / s
+    return value, z2, right, left
 
 
 @njit
@@ -1778,10 +1780,9 @@ def _nash_plane(
     concave G(z1) found on the sign of its slope — kinks first, then Newton–secant with
     bisection as the safeguard; points outside the domain send the search back toward the
     start. Returns (value, z1, z2)."""  # pragma: no cover - compiled
-    value, z2s, right = _nash_outer(
-        start1, c0, w1, x1, w2, x2, p, alpha, parties, lo2, hi2, ref2, c, 1.0
+    value, z2s, right, left = _nash_outer(
+        start1, c0, w1, x1, w2, x2, p, alpha, parties, lo2, hi2, ref2, c
     )
-    _, _, left = _nash_outer(start1, c0, w1, x1, w2, x2, p, alpha, parties, lo2, hi2, ref2, c, -1.0)
     best, best_z1, best_z2 = value, start1, z2s
     if right <= 0.0 <= left or value == -np.inf:
         return best, best_z1, best_z2
@@ -1789,6 +1790,7 @@ def _nash_plane(
         a, b = start1, hi1
     else:
         a, b = lo1, start1
+    a_seen, b_seen = right > 0.0, right <= 0.0  # whether an end is a point already evaluated
     # the ends and the kinks inside narrow the bracket
     for k in range(parties.shape[0] + 2):
         if k < parties.shape[0]:
@@ -1796,28 +1798,33 @@ def _nash_plane(
             point = x1[i]
             if p[i] >= 2.0 or w1[i] == 0.0 or not (a < point < b):
                 continue
+        elif k == parties.shape[0]:
+            if b_seen:
+                continue  # evaluated already: it would tell nothing new
+            point = b
         else:
-            point = b if k == parties.shape[0] else a
-        value, z2s, right = _nash_outer(
-            point, c0, w1, x1, w2, x2, p, alpha, parties, lo2, hi2, ref2, c, 1.0
+            if a_seen:
+                continue
+            point = a
+        value, z2s, right, left = _nash_outer(
+            point, c0, w1, x1, w2, x2, p, alpha, parties, lo2, hi2, ref2, c
         )
         if value == -np.inf:
             if point > start1:
-                b = min(b, point)
-            else:
-                a = max(a, point)
+                if point < b:
+                    b, b_seen = point, True
+            elif point > a:
+                a, a_seen = point, True
             continue
-        _, _, left = _nash_outer(
-            point, c0, w1, x1, w2, x2, p, alpha, parties, lo2, hi2, ref2, c, -1.0
-        )
         if value > best:
             best, best_z1, best_z2 = value, point, z2s
         if left >= 0.0 >= right:
             return value, point, z2s
         if right > 0.0:
-            a = max(a, point)
-        else:
-            b = min(b, point)
+            if point > a:
+                a, a_seen = point, True
+        elif point < b:
+            b, b_seen = point, True
     sa = sb = np.nan
     for _ in range(precision.iterations):
         if b - a <= precision.width:
@@ -1828,8 +1835,8 @@ def _nash_plane(
                 candidate = (a + b) / 2
         else:
             candidate = (a + b) / 2
-        value, z2s, slope = _nash_outer(
-            candidate, c0, w1, x1, w2, x2, p, alpha, parties, lo2, hi2, ref2, c, 1.0
+        value, z2s, slope, _ = _nash_outer(
+            candidate, c0, w1, x1, w2, x2, p, alpha, parties, lo2, hi2, ref2, c
         )
         if value == -np.inf:
             if candidate > start1:
