@@ -1790,41 +1790,35 @@ def _nash_plane(
         a, b = start1, hi1
     else:
         a, b = lo1, start1
-    a_seen, b_seen = right > 0.0, right <= 0.0  # whether an end is a point already evaluated
-    # the ends and the kinks inside narrow the bracket
-    for k in range(parties.shape[0] + 2):
+    far = b if right > 0.0 else a  # the one end of the bracket not evaluated yet
+    # the kinks inside and the far end narrow the bracket
+    for k in range(parties.shape[0] + 1):
         if k < parties.shape[0]:
             i = parties[k]
             point = x1[i]
             if p[i] >= 2.0 or w1[i] == 0.0 or not (a < point < b):
                 continue
-        elif k == parties.shape[0]:
-            if b_seen:
-                continue  # evaluated already: it would tell nothing new
-            point = b
         else:
-            if a_seen:
-                continue
-            point = a
+            point = far
+            if not (a <= point <= b):
+                continue  # a kink has already cut it off
         value, z2s, right, left = _nash_outer(
             point, c0, w1, x1, w2, x2, p, alpha, parties, lo2, hi2, ref2, c
         )
         if value == -np.inf:
             if point > start1:
-                if point < b:
-                    b, b_seen = point, True
-            elif point > a:
-                a, a_seen = point, True
+                b = min(b, point)
+            else:
+                a = max(a, point)
             continue
         if value > best:
             best, best_z1, best_z2 = value, point, z2s
         if left >= 0.0 >= right:
             return value, point, z2s
         if right > 0.0:
-            if point > a:
-                a, a_seen = point, True
-        elif point < b:
-            b, b_seen = point, True
+            a = max(a, point)
+        else:
+            b = min(b, point)
     sa = sb = np.nan
     for _ in range(precision.iterations):
         if b - a <= precision.width:
