@@ -73,14 +73,15 @@ def tell(scenario: Scenario, trace: pd.DataFrame, console: Console) -> None:
         else:
             proposer = None
             console.print("  On the table: " + _package(scenario, row, "text"))
-        threshold = "its continuation value" if rational else "aspiration"
+        measure = "continuation value" if rational else "aspiration"
+        threshold = f"its {measure}" if rational else measure
         for pid in scenario.parties:
             utility, aspiration = row[f"utility.{pid}"], row[f"aspiration.{pid}"]
             if pid == proposer:
                 verdict = f"proposed it ({utility:.3f})"
             elif row[f"accepted.{pid}"] and aspiration < 0.0:  # below the worst package
                 verdict = (
-                    f"accepts ({utility:.3f}); it would take any text now: its {threshold}, "
+                    f"accepts ({utility:.3f}); it would take any text now: its {measure}, "
                     f"{aspiration:.3f}, is below what any package is worth"
                 )
             elif row[f"accepted.{pid}"]:
