@@ -1108,6 +1108,15 @@ def _outer_point(z1, c0, w1, x1, w2, x2, p, omega, parties, lo2, hi2, ref2, c, r
 
 
 @njit
+def _rise_bound(t, right, left, z, lo, hi):  # pragma: no cover - compiled
+    """The most a concave G can reach on [lo, hi] given its value t and one-sided slopes at z:
+    its tangent there, followed to the end it rises toward."""
+    if right > 0.0:
+        return t + right * (hi - z)
+    return t + left * (lo - z)
+
+
+@njit
 def _plane(
     c0,
     w1,
@@ -1128,13 +1137,16 @@ def _plane(
     work,
     precision,
     stop_at,
+    floor,
 ):
     """max over (z1, z2) of min_i F_i on a box: G(z1) = max_z2 min_i F_i is concave, and its
     top is bracketed on the sign of its slope. Inside the bracket the next point is where the
     tangents at its two ends meet — exact where G is made of straight pieces — or, one smooth
     piece at both ends, where its slope turns (a kink of one of its parties, or the secant of
     its slope); bisection is the safeguard. The search stops at the first point reaching
-    ``stop_at`` (all a zone question needs). Returns (t, z1, z2)."""  # pragma: no cover
+    ``stop_at`` (all a zone question needs), and once G's tangents show that its top is below
+    ``floor`` (a value the caller has no use for: the best found so far is returned, itself
+    below). Returns (t, z1, z2)."""  # pragma: no cover
     z = min(max(ref1, lo1), hi1)
     t, z2, right, left, ri, rj, li, lj = _outer_point(
         z, c0, w1, x1, w2, x2, p, omega, parties, lo2, hi2, ref2, c, rows, work
@@ -1144,6 +1156,8 @@ def _plane(
         return best_t, best_z1, best_z2
     # bracket the top, in steps growing from the start (the reference is usually near it)
     direction = 1.0 if right > 0.0 else -1.0
+    if _rise_bound(t, right, left, z, lo1, hi1) < floor:
+        return best_t, best_z1, best_z2
     a, ta, sa, ai, aj = z, t, right, ri, rj
     b, tb, sb, bi, bj = z, t, left, li, lj
     step = precision.bracket_step
@@ -1162,6 +1176,8 @@ def _plane(
             b, tb, sb, bi, bj = probe, t, left, li, lj
         if (direction > 0) != (right > 0.0):
             break  # the slope turned: [a, b] brackets the top
+        if _rise_bound(t, right, left, probe, lo1, hi1) < floor:
+            return best_t, best_z1, best_z2
         if probe in (lo1, hi1):
             return best_t, best_z1, best_z2  # the top is at the end of the range
         step *= 8.0
@@ -1171,7 +1187,8 @@ def _plane(
         candidate = (tb - ta + sa * a - sb * b) / (sa - sb)  # where the tangents meet
         # G is concave: nothing in [a, b] rises above the tangents, so once they meet within
         # precision.value of the best value found, that value is the top
-        if width <= precision.width or ta + sa * (candidate - a) <= best_t + precision.value:
+        top = ta + sa * (candidate - a)
+        if width <= precision.width or top <= best_t + precision.value or top < floor:
             break
         if ai == bi and aj == bj:
             candidate = a + width * sa / (sa - sb)
@@ -1226,13 +1243,30 @@ def _fold(c0, w, x, p, parties, fixed, active, out):  # pragma: no cover - compi
 
 @njit
 def _fast_one(
-    c0, w, x, p, omega, parties, lo, hi, ref, fixed, active, z, c, rows, work, precision, stop_at
+    c0,
+    w,
+    x,
+    p,
+    omega,
+    parties,
+    lo,
+    hi,
+    ref,
+    fixed,
+    active,
+    z,
+    c,
+    rows,
+    work,
+    precision,
+    stop_at,
+    floor,
 ):  # pragma: no cover - compiled
     """The maximin of one combination on the fast path (at most two free coordinates, each
     party's loss a single term per coordinate: w (P, F), x (P, F)). ``c0`` holds base − θ;
     coordinates no one cares about keep ``fixed``. Returns t and leaves the point in z; with
-    two coordinates, stops at the first point reaching ``stop_at``. ``work`` is scratch (at
-    least 3P)."""
+    two coordinates, stops at the first point reaching ``stop_at``, or once the top is shown
+    to lie below ``floor`` (then t is below it too). ``work`` is scratch (at least 3P)."""
     for j in range(z.shape[0]):
         z[j] = fixed[j]
     n, j1, j2 = _free_pair(active)
@@ -1269,6 +1303,7 @@ def _fast_one(
         work,
         precision,
         stop_at,
+        floor,
     )
     return t
 
@@ -1431,6 +1466,16 @@ def _multipliers(c, w, x, p, omega, parties, z, lo, hi, active, t, mu, reach, pi
 
 
 @njit
+def _point_subgradients(parties, support, size, reach, j):  # pragma: no cover - compiled
+    """Whether every party of ``support`` has a single subgradient in coordinate j."""
+    for k in range(size):
+        i = parties[support[k]]
+        if reach[i, j, 0] != reach[i, j, 1]:
+            return False
+    return True
+
+
+@njit
 def _support_weights(mu, parties, support, size, reach, kind, n_free, tolerance, lines):
     """Weights on ``support`` (its ``size`` parties) that balance the subgradients
     (:func:`_balanced`), written to ``mu``: the candidates are the vertices of the region in
@@ -1448,8 +1493,8 @@ def _support_weights(mu, parties, support, size, reach, kind, n_free, tolerance,
     n_lines = 0
     for j in range(n_free):
         for end in range(2):
-            if kind[j] == 3:
-                continue
+            if kind[j] == 3 or (end == 1 and _point_subgradients(parties, support, size, reach, j)):
+                continue  # one line where no party's interval is open: the same line twice
             a = reach[parties[support[0]], j, end] - reach[last, j, end]
             b = reach[parties[support[1]], j, end] - reach[last, j, end] if size == 3 else 0.0
             lines[n_lines, 0], lines[n_lines, 1] = a, b
@@ -1606,6 +1651,7 @@ def maximin_fast(
                 work,
                 precision,
                 stop_at,
+                best + slack if not fewer else best - slack,  # below it, t cannot replace
             )
             if _replaces(t, best, fewer, slack):
                 best, best_c = t, cc
@@ -1946,6 +1992,7 @@ def nash_fast(
                 work,
                 precision,
                 np.inf,  # the whole top: the Nash search starts from it
+                0.0,  # ... where it is positive
             )
             if margin <= 0.0:
                 continue
