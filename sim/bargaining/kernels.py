@@ -1596,6 +1596,7 @@ def maximin_fast(
     z = np.empty(n_free)
     best_z = np.empty(n_free)
     c0 = np.empty(n_parties)
+    best_c0 = np.empty(n_parties)
     c = np.empty(n_parties)
     rows = np.empty((n_parties * n_parties, 3))
     work = np.empty(3 * n_parties)
@@ -1619,7 +1620,7 @@ def maximin_fast(
                     top = _base(cc, losses, combos, i) - theta[r, i]
                     bound[cc] = min(bound[cc], top / weight[r, i])
         _visit_order(combos, reference[r], bound, changes, visit)
-        best, best_c = -np.inf, -1
+        best, best_c, priced = -np.inf, -1, False
         for position in range(n_combos):
             cc = visit[position]
             fewer = best_c < 0 or changes[cc] < changes[best_c]
@@ -1630,6 +1631,28 @@ def maximin_fast(
             for i in parties:
                 c0[i] = _base(cc, losses, combos, i) - theta[r, i]
             if best > -np.inf:  # the multipliers' bound, before the search it may spare
+                if not priced:  # the multipliers at the best bound every other combination
+                    _multipliers(
+                        best_c0,
+                        w[r],
+                        x[r],
+                        p[r],
+                        weight[r],
+                        parties,
+                        best_z,
+                        low[best_c],
+                        high[best_c],
+                        active[r],
+                        best,
+                        mu,
+                        reach,
+                        picks,
+                        lines,
+                    )
+                    spread = _least_loss(
+                        mu, w[r], x[r], p[r], weight[r], parties, fixed[r], active[r], nu
+                    )
+                    priced = True
                 dual = _dual_bound(c0, mu, weight[r], parties, spread)
                 if not _can_win(dual, best, fewer, slack):
                     continue
@@ -1654,31 +1677,11 @@ def maximin_fast(
                 best + slack if not fewer else best - slack,  # below it, t cannot replace
             )
             if _replaces(t, best, fewer, slack):
-                best, best_c = t, cc
+                best, best_c, priced = t, cc, False
                 best_z[:] = z
+                best_c0[:] = c0
                 if best >= stop_at:
                     break
-                # the multipliers at the new best bound every other combination at once
-                _multipliers(
-                    c0,
-                    w[r],
-                    x[r],
-                    p[r],
-                    weight[r],
-                    parties,
-                    z,
-                    low[cc],
-                    high[cc],
-                    active[r],
-                    t,
-                    mu,
-                    reach,
-                    picks,
-                    lines,
-                )
-                spread = _least_loss(
-                    mu, w[r], x[r], p[r], weight[r], parties, fixed[r], active[r], nu
-                )
         out_combo[r] = best_c
         out_value[r] = best
         if best_c >= 0:

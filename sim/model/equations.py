@@ -80,9 +80,11 @@ def _branch(start, ideal, loss, mean, low, high):  # pragma: no cover - compiled
     last = max(high - start, 0.0)
     if not np.isfinite(mean):
         return loss_term(high - ideal, loss)
-    e_first, e_last = np.exp(-first / mean), np.exp(-last / mean)
+    # each exponential once: the range's ends and the kink often coincide, and e^0 is 1
+    e_first = 1.0 if first == 0.0 else np.exp(-first / mean)
+    e_last = np.exp(-last / mean)
     kink = min(max(ideal - start, first), last)
-    e_kink = np.exp(-kink / mean)
+    e_kink = e_first if kink == first else (e_last if kink == last else np.exp(-kink / mean))
     offset = start - ideal
     inside = _moment(offset, first, kink, e_first, e_kink, mean, loss, -1.0)
     inside += _moment(offset, kink, last, e_kink, e_last, mean, loss, 1.0)
