@@ -7,7 +7,7 @@ every array is the dimension, and leading axes broadcast (replicates, parties, c
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, vectorize
+from numba import guvectorize, njit
 
 
 def salience_weights(salience: np.ndarray) -> np.ndarray:
@@ -32,9 +32,7 @@ def utility(
     (..., P, K) against every party's (..., P, K) give (..., P). ``loss`` is a scalar or
     broadcasts against the result.
     """
-    loss = np.asarray(loss)
-    terms = distance_loss(packages, ideal, loss if loss.ndim == 0 else loss[..., None])
-    return 1.0 - np.einsum("...k,...k->...", terms, weights)
+    return _utility(packages, ideal, weights, loss)
 
 
 @njit(cache=True)
@@ -51,10 +49,21 @@ def loss_term(d: float, p: float) -> float:  # pragma: no cover - compiled
     return a**p
 
 
-@vectorize(["float64(float64, float64, float64)"], cache=True)
-def distance_loss(package, ideal, loss):  # pragma: no cover - compiled
-    """``|o_k − x_k|^loss`` elementwise, in one pass (a compiled ufunc: arguments broadcast)."""
-    return loss_term(package - ideal, loss)
+@guvectorize(
+    ["void(float64[:], float64[:], float64[:], float64, float64[:])"],
+    "(k),(k),(k),()->()",
+    cache=True,
+)
+def _utility_gufunc(package, ideal, weights, loss, out):  # pragma: no cover - compiled
+    total = 0.0
+    for k in range(package.shape[0]):
+        total += weights[k] * loss_term(package[k] - ideal[k], loss)
+    out[0] = 1.0 - total
+
+
+_utility = _utility_gufunc.ufunc
+""":func:`utility` in one compiled pass over its broadcast arguments: numpy's generalized ufunc
+itself (numba's wrapper around it costs microseconds a call)."""
 
 
 def compromise(
