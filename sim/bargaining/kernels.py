@@ -1869,6 +1869,7 @@ def _nash_plane(
         else:
             b = min(b, point)
     sa = sb = np.nan
+    moved = 0  # the end the last point replaced: +1 a, −1 b
     for _ in range(precision.iterations):
         if b - a <= precision.width:
             break
@@ -1886,13 +1887,22 @@ def _nash_plane(
                 b, sb = candidate, np.nan
             else:
                 a, sa = candidate, np.nan
+            moved = 0
             continue
         if value > best:
             best, best_z1, best_z2 = value, candidate, z2s
+        # the Illinois rule: an end kept twice in a row has its slope halved, so that regula
+        # falsi does not creep up on the top from one side (Dowell & Jarratt 1971)
         if slope > 0.0:
             a, sa = candidate, slope
+            if moved == 1:
+                sb *= 0.5
+            moved = 1
         elif slope < 0.0:
             b, sb = candidate, slope
+            if moved == -1:
+                sa *= 0.5
+            moved = -1
         else:
             break
     return best, best_z1, best_z2
@@ -1994,7 +2004,7 @@ def nash_fast(
                 rows,
                 work,
                 precision,
-                np.inf,  # the whole top: the Nash search starts from it
+                precision.tolerance,  # room for every party: the Nash search starts there
                 0.0,  # ... where it is positive
             )
             if margin <= 0.0:
