@@ -1826,9 +1826,9 @@ def _nash_plane(
     c0, w1, x1, w2, x2, p, alpha, parties, lo1, hi1, lo2, hi2, start1, ref2, c, precision
 ):
     """max over (z1, z2) of φ on a box, from ``start1`` inside the domain: the top of the
-    concave G(z1) found on the sign of its slope — kinks first, then Newton–secant with
-    bisection as the safeguard; points outside the domain send the search back toward the
-    start. Returns (value, z1, z2)."""  # pragma: no cover - compiled
+    concave G(z1) found on the sign of its slope — kinks first, then regula falsi on the slope
+    (the Illinois rule) with bisection as the safeguard; points outside the domain send the
+    search back toward the start. Returns (value, z1, z2)."""  # pragma: no cover - compiled
     value, z2s, right, left = _nash_outer(
         start1, c0, w1, x1, w2, x2, p, alpha, parties, lo2, hi2, ref2, c
     )

@@ -40,7 +40,8 @@ class Precision(NamedTuple):
 
     tolerance: float = 1e-8
     """A zone of agreement exists when the largest smallest surplus is at least −tolerance
-    (utility): the precision the zone question is answered to."""
+    (utility): the precision the zone question is answered to. The Nash search starts from
+    the first point where every party's surplus is at least this."""
     slack: float = 1e-12
     """Values within this of each other tie (ties go to fewer options changed from the
     reference); a combination whose bound is no better is not searched."""
