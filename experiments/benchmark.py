@@ -28,6 +28,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import sim
+from sim.bargaining import kernels
 from sim.batch import runner
 from sim.batch.runner import BLOCK_SIZE, block_count, simulate_block
 from sim.model.model import NegotiationModel
@@ -66,6 +67,15 @@ PARTS = (
 """The parts of a block timed by :func:`profile`: (label, owner, attribute); the protocol's
 owner is the scenario's protocol class."""
 
+KERNELS = (
+    ("maximin, fast path (texts, zones)", kernels, "maximin_fast"),
+    ("maximin, barrier method", kernels, "maximin"),
+    ("Nash, fast path", kernels, "nash_fast"),
+    ("Nash, barrier method", kernels, "nash"),
+)
+"""The compiled kernels timed across the parts above (each part's time includes them): how
+much of a round is the exact machinery itself."""
+
 
 @contextlib.contextmanager
 def _timed(owner, name: str, seconds: dict, label: str):
@@ -91,6 +101,7 @@ def profile(scenario: sim.Scenario, runs: int, seed: int) -> None:
     (a replicate still bargaining in a round) and per replicate, and its share of the time."""
     simulate_block(scenario, seed, 0, BLOCK_SIZE)  # warm up imports and caches
     seconds: dict[str, float] = defaultdict(float)
+    compiled: dict[str, float] = defaultdict(float)
     replicate_rounds = 0
 
     def count(model: NegotiationModel) -> None:
@@ -101,6 +112,8 @@ def profile(scenario: sim.Scenario, runs: int, seed: int) -> None:
         for label, owner, name in PARTS:
             owner = PROTOCOLS[scenario.protocol.kind] if owner is None else owner
             stack.enter_context(_timed(owner, name, seconds, label))
+        for label, owner, name in KERNELS:
+            stack.enter_context(_timed(owner, name, compiled, label))
         stack.enter_context(_timed(NegotiationModel, "step", seconds, "round"))
         original_step = NegotiationModel.step
 
@@ -128,6 +141,12 @@ def profile(scenario: sim.Scenario, runs: int, seed: int) -> None:
     for label, spent in seconds.items():
         print(
             f"{label:40s} {spent:7.2f} {spent / replicate_rounds * 1e6:13.2f} "
+            f"{spent / runs * 1e6:13.1f} {spent / total:6.1%}"
+        )
+    print("of which in the compiled kernels:")
+    for label, spent in compiled.items():
+        print(
+            f"  {label:38s} {spent:7.2f} {spent / replicate_rounds * 1e6:13.2f} "
             f"{spent / runs * 1e6:13.1f} {spent / total:6.1%}"
         )
 
