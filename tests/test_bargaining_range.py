@@ -13,8 +13,9 @@ linked constraints respected by every text, deal and Nash package of a run.
   the constraints.
 
 Spaces: 1–2 scale issues and 1–2 option issues in any order, 2–4 parties with random ideals,
-saliences (some zero), loss exponents in [1, 3], reservation values, required parties, and
-optionally a link (an option allowed only with a scale issue inside a range).
+saliences (some zero), loss exponents in [1, 3], reservation values, required parties,
+optionally a link (an option allowed only with a scale issue inside a range) and optionally an
+interaction (an option that changes a party's salience or ideal on a scale issue).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from scipy import optimize
 
 import sim
 from sim.bargaining.solutions import PRECISION, Preferences, Solver
-from sim.bargaining.space import Dimension, Link, PackageSpace
+from sim.bargaining.space import Dimension, Interaction, Link, PackageSpace
 from sim.batch.runner import simulate_block
 
 TOLERANCE = PRECISION.tolerance
@@ -51,21 +52,41 @@ class Case:
 
     space: PackageSpace
     ideal: np.ndarray  # (R, P, D)
-    weights: np.ndarray  # (R, P, D)
+    salience: np.ndarray  # (R, P, D)
     loss: np.ndarray  # (R, P)
     reservation: np.ndarray  # (R, P)
     required: np.ndarray  # (P,)
     reference: np.ndarray  # (R, D)
+    interactions: list[Interaction]
 
     @property
     def solver(self) -> Solver:
-        return Solver(self.space, Preferences(self.ideal, self.weights, self.loss))
+        ideal, salience = self.space.under_regimes(self.ideal, self.salience)
+        weights = salience / salience.sum(-1, keepdims=True)
+        if self.space.n_regimes == 1:
+            ideal, weights = ideal[:, :, 0], weights[:, :, 0]
+        return Solver(self.space, Preferences(ideal, weights, self.loss))
+
+    def preferences(self, packages: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every party's ideal and weights (N, P, D) as it values packages (N, D) in replicate
+        r: its own, with every interaction whose condition the package meets applied in turn,
+        the saliences then normalised (docs/model.md §3.2, written out again)."""
+        ideal = np.repeat(self.ideal[r][None], len(packages), axis=0)
+        salience = np.repeat(self.salience[r][None], len(packages), axis=0)
+        for interaction in self.interactions:
+            holds = _holds(self.space, packages, interaction.when)
+            for (p, k), value in interaction.salience.items():
+                salience[holds, p, k] = value
+            for (p, k), value in interaction.ideal.items():
+                ideal[holds, p, k] = value
+        return ideal, salience / salience.sum(-1, keepdims=True)
 
     def utility(self, packages: np.ndarray, r: int) -> np.ndarray:
         """Every party's utility (N, P) of packages (N, D) in replicate r: the formula of
         docs/model.md §3.1, written out again."""
-        distance = np.abs(packages[:, None, :] - self.ideal[r][None])
-        return 1.0 - (self.weights[r][None] * distance ** self.loss[r][None, :, None]).sum(-1)
+        ideal, weights = self.preferences(packages, r)
+        distance = np.abs(packages[:, None, :] - ideal)
+        return 1.0 - (weights * distance ** self.loss[r][None, :, None]).sum(-1)
 
     def grid(self, steps: int) -> tuple[np.ndarray, float]:
         """Every package of a grid over the space — each allowed combination of options, each
@@ -92,14 +113,21 @@ class Case:
     def respects_links(self, packages: np.ndarray, links: list[Link]) -> np.ndarray:
         ok = np.ones(len(packages), dtype=bool)
         for link in links:
-            holds = np.ones(len(packages), dtype=bool)
-            for k, options in link.when.items():
-                points = self.space.dimensions[k].points
-                holds &= np.isin(np.round(packages[:, k], 12), [points[j] for j in options])
+            holds = _holds(self.space, packages, link.when)
             for k, (low, high) in link.bounds.items():
                 inside = (packages[:, k] >= low - 1e-9) & (packages[:, k] <= high + 1e-9)
                 ok &= ~holds | inside
         return ok
+
+
+def _holds(space: PackageSpace, packages: np.ndarray, when: dict) -> np.ndarray:
+    """Which packages (N, D) take one of the listed options on every option dimension of a
+    condition."""
+    holds = np.ones(len(packages), dtype=bool)
+    for k, options in when.items():
+        points = space.dimensions[k].points
+        holds &= np.isin(np.round(packages[:, k], 12), [points[j] for j in options])
+    return holds
 
 
 @st.composite
@@ -120,8 +148,18 @@ def cases(draw) -> tuple[Case, list[Link]]:
         option = draw(st.integers(0, len(dimensions[k].points) - 1))
         low = draw(st.sampled_from([0.0, 0.2, 0.4]))
         links.append(Link({k: frozenset({option})}, bounds={s: (low, low + 0.35)}))
-    space = PackageSpace(dimensions, links)
     n_parties = draw(st.integers(2, 4))
+    interactions = []
+    if draw(st.booleans()):  # an option that moves a party's ideal and/or salience on a scale
+        k = draw(st.sampled_from([k for k, d in enumerate(dimensions) if d.kind == "options"]))
+        s = draw(st.sampled_from([k for k, d in enumerate(dimensions) if d.kind == "scale"]))
+        options = draw(st.sets(st.integers(0, len(dimensions[k].points) - 1), min_size=1))
+        p = draw(st.integers(0, n_parties - 1))
+        change = draw(st.sampled_from(["salience", "ideal", "both"]))
+        salience = {(p, s): draw(st.floats(0.05, 2.0))} if change != "ideal" else {}
+        ideal = {(p, s): draw(st.floats(0.0, 1.0))} if change != "salience" else {}
+        interactions.append(Interaction({k: frozenset(options)}, salience, ideal))
+    space = PackageSpace(dimensions, links, interactions=interactions)
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     shape = (REPLICATES, n_parties, len(dimensions))
     ideal = rng.random(shape)
@@ -130,14 +168,13 @@ def cases(draw) -> tuple[Case, list[Link]]:
             ideal[..., k] = rng.choice(d.points, size=shape[:2])
     salience = rng.random(shape) * (rng.random(shape) > 0.25)
     salience[..., 0] += 1e-3 * (salience.sum(-1) == 0)  # everyone cares about something
-    weights = salience / salience.sum(-1, keepdims=True)
     loss = rng.choice([1.0, 2.0, 1.5, 3.0], size=shape[:2])
     reservation = rng.uniform(-0.2, 0.9, size=shape[:2])
     required = np.array(draw(st.lists(st.booleans(), min_size=n_parties, max_size=n_parties)))
     required[draw(st.integers(0, n_parties - 1))] = True
     reference = rng.random((REPLICATES, len(dimensions)))
     reference = space.valid(reference)
-    case = Case(space, ideal, weights, loss, reservation, required, reference)
+    case = Case(space, ideal, salience, loss, reservation, required, reference, interactions)
     return case, links
 
 
@@ -208,11 +245,13 @@ def _nash_by_scipy(case: Case, r: int, d, alpha, floor, starts: int = 2) -> floa
         if feasible.any():  # the grid's best feasible point of the combination
             candidates.insert(0, packages[mine][int(np.argmax(scores))][scales])
 
-        def slopes(z):
+        ideal, weights = (part[0] for part in case.preferences(template[None], r))
+
+        def slopes(z, ideal=ideal, weights=weights):
             """du_i/dz (P, S) on the scale dimensions (one-sided 0 at a kink)."""
-            gap = z[None, :] - case.ideal[r][:, scales]
+            gap = z[None, :] - ideal[:, scales]
             p = case.loss[r][:, None]
-            return -case.weights[r][:, scales] * p * np.abs(gap) ** (p - 1) * np.sign(gap)
+            return -weights[:, scales] * p * np.abs(gap) ** (p - 1) * np.sign(gap)
 
         def objective(z, template=template):
             gap = np.maximum(case.utility(fill(z, template), r)[0] - d, 1e-12)[weighted]
@@ -358,3 +397,54 @@ def test_a_scale_no_one_involved_cares_about_stays_inside_its_link():
     best = solver.proportional(np.zeros((1, 2)), np.ones((1, 2)), required, reference)
     for package in (nash.package, best.package):
         np.testing.assert_allclose(package, [[0.35, 0.0]])
+
+
+# --- interactions: options that change what a party wants on a scale ---------------------------
+
+INTERACTING = (
+    # with the harbour, north settles for less of the catch and minds it less
+    "interactions=[{if: {harbour: north_gets},"
+    " then: {north: {positions: {fishing_quota: 55}, salience: {fishing_quota: 0.1}}}}]"
+)
+
+
+def _harbour_utility(frame: pd.DataFrame, party: str, interacting: bool) -> pd.Series:
+    """A party's utility of each row's outcome in harbour.yaml (loss 1), written out by hand
+    from the file's numbers — with the interaction above where the outcome meets it."""
+    quota = frame["outcome.fishing_quota"] / 100
+    border = frame["outcome.border"] / 40
+    harbour = frame["outcome_label.harbour"].map(
+        {"south_keeps": 0.0, "shared": 0.5, "north_gets": 1.0}
+    )
+    if party == "north":
+        salience = pd.DataFrame({"quota": 0.3, "harbour": 0.9, "border": 0.6}, index=frame.index)
+        ideal = pd.DataFrame({"quota": 0.8, "harbour": 1.0, "border": 1.0}, index=frame.index)
+        if interacting:
+            holds = harbour == 1.0
+            salience.loc[holds, "quota"] = 0.1
+            ideal.loc[holds, "quota"] = 0.55
+    else:
+        salience = pd.DataFrame({"quota": 0.8, "harbour": 0.5, "border": 0.7}, index=frame.index)
+        ideal = pd.DataFrame({"quota": 0.3, "harbour": 0.0, "border": 0.0}, index=frame.index)
+    outcome = pd.DataFrame({"quota": quota, "harbour": harbour, "border": border})
+    weights = salience.div(salience.sum(axis=1), axis=0)
+    return 1.0 - (weights * (outcome - ideal).abs()).sum(axis=1)
+
+
+def test_a_deal_is_valued_under_the_interactions_its_options_meet():
+    """harbour with an interaction, 512 replicates: every deal's recorded utility for each
+    party is the formula with the interaction applied where the deal gives north the harbour —
+    the interaction bites (it changes north's value of those deals), and it moves the
+    outcome: with north content with less of the catch, deals give it less on average."""
+    runs = simulate_block(sim.load_scenario(HARBOUR, overrides=[INTERACTING]), 5, 0, 512).runs
+    runs = runs.to_pandas()
+    plain = simulate_block(sim.load_scenario(HARBOUR), 5, 0, 512).runs.to_pandas()
+    deals = runs[runs["deal"]]
+    assert len(deals) > 100 and (deals["outcome_label.harbour"] == "north_gets").mean() > 0.5
+    for party in ("north", "south"):
+        expected = _harbour_utility(deals, party, interacting=True)
+        np.testing.assert_allclose(deals[f"utility.{party}"], expected, atol=1e-9)
+    unchanged = _harbour_utility(deals, "north", interacting=False)
+    assert (np.abs(deals["utility.north"] - unchanged) > 1e-3).mean() > 0.5
+    plain_deals = plain[plain["deal"]]
+    assert deals["outcome.fishing_quota"].mean() < plain_deals["outcome.fishing_quota"].mean() - 5

@@ -43,8 +43,9 @@ def _both(seed: int) -> tuple[Solver, Solver, np.random.Generator]:
     loss = rng.choice([1.0, 2.0], shape[:2])
     fast = Solver(space, Preferences(ideal, weights, loss))
     barrier = Solver(space, Preferences(ideal, weights, loss))
-    barrier.fast = None  # the general method
-    assert space.fast and fast.fast is not None
+    for terms in barrier.regimes:
+        terms.fast = None  # the general method
+    assert space.fast and fast.regimes[0].fast is not None
     return fast, barrier, rng
 
 

@@ -95,7 +95,8 @@ PRECISION = Precision()
 @dataclass
 class Preferences:
     """The parties' preferences over packages, per replicate: ideal points and salience weights
-    (R, P, D) and loss exponents (R, P)."""
+    (R, P, D) — or (R, P, G, D), one per regime where the space has interactions — and loss
+    exponents (R, P)."""
 
     ideal: np.ndarray
     weights: np.ndarray
@@ -112,10 +113,32 @@ class Solution:
     found: np.ndarray
 
 
+@dataclass
+class RegimeTerms:
+    """The preferences of one regime as the kernels read them: each party's weighted loss from
+    each option (R, P, Q), its weights and ideals on the continuous dimensions (R, P, S), and
+    the fast path's per-coordinate terms (None where the space has no fast path: the barrier
+    method searches it)."""
+
+    option_loss: np.ndarray
+    w: np.ndarray
+    x: np.ndarray
+    fast: tuple[np.ndarray, np.ndarray] | None
+
+    def rows(self, index: np.ndarray) -> RegimeTerms:
+        fast = None if self.fast is None else tuple(part[index] for part in self.fast)
+        return RegimeTerms(self.option_loss[index], self.w[index], self.x[index], fast)
+
+
 class Solver:
     """The exact machinery for one package space and one set of preferences (kept while the
     preferences hold: they change only when an event sets them), to ``precision`` (by
-    default :data:`PRECISION`, read when the solver is built)."""
+    default :data:`PRECISION`, read when the solver is built).
+
+    Where the space has interactions, each regime's combinations are searched with that
+    regime's preferences, and the best of the regimes is taken by the kernels' own rule:
+    higher by more than the slack, or level within it and fewer options changed from the
+    reference (then the earlier regime)."""
 
     def __init__(
         self, space: PackageSpace, preferences: Preferences, precision: Precision | None = None
@@ -123,11 +146,18 @@ class Solver:
         self.space = space
         self.preferences = preferences
         self.precision = PRECISION if precision is None else precision
-        self.option_loss, self.w, self.x = space.preferences(
-            preferences.ideal, preferences.weights, preferences.loss
-        )
         self.loss = np.ascontiguousarray(preferences.loss, dtype=float)
-        self.fast = space.fast_terms(self.w, self.x) if space.fast else None
+        ideal, weights = preferences.ideal, preferences.weights
+        per_regime = (
+            [(ideal, weights)]
+            if space.n_regimes == 1
+            else [(ideal[:, :, g], weights[:, :, g]) for g in range(space.n_regimes)]
+        )
+        self.regimes = []
+        for regime_ideal, regime_weights in per_regime:
+            option_loss, w, x = space.preferences(regime_ideal, regime_weights, self.loss)
+            fast = space.fast_terms(w, x) if space.fast else None
+            self.regimes.append(RegimeTerms(option_loss, w, x, fast))
 
     def rows(self, index: np.ndarray) -> Solver:
         """The same machinery over the replicates at ``index``."""
@@ -135,16 +165,9 @@ class Solver:
             return self  # every replicate, in order (the usual round): nothing to copy
         kept = Solver.__new__(Solver)
         kept.space, kept.preferences, kept.precision = self.space, None, self.precision
-        kept.option_loss, kept.w, kept.x = self.option_loss[index], self.w[index], self.x[index]
         kept.loss = self.loss[index]
-        kept.fast = None if self.fast is None else tuple(part[index] for part in self.fast)
+        kept.regimes = [terms.rows(index) for terms in self.regimes]
         return kept
-
-    def _common(self, reference: np.ndarray, involved: np.ndarray):
-        space = self.space
-        combo, free = space.locate(reference)
-        active = space.active(self.w, involved)
-        return combo, np.ascontiguousarray(free), active
 
     def zone(self, reservation: np.ndarray, required: np.ndarray, reference: np.ndarray):
         """Whether a zone of agreement exists (R,): a package every required party values at
@@ -167,66 +190,96 @@ class Solver:
         package = self.space.packages(combo, free, reference)
         return Solution(package, value, combo >= 0)
 
+    def _best_of_regimes(self, reference: np.ndarray, involved: np.ndarray, solve):
+        """``solve(terms, allowed, free, active, combo)`` → (combo, free, value) in each regime;
+        the best of them per replicate (``combo``: the reference's combination, (R,))."""
+        space = self.space
+        combo, free = space.locate(reference)
+        free = np.ascontiguousarray(free)
+        best = None
+        for terms, allowed in zip(self.regimes, space.regime_allowed, strict=True):
+            active = space.active(terms.w, involved)
+            found = solve(terms, allowed, free, active, combo)
+            if best is None:
+                best = found
+                continue
+            changes = [
+                (space.choice[c] != space.choice[combo]).sum(axis=1) for c in (found[0], best[0])
+            ]  # (a combination of −1, none found, reads the last one's: its value is −∞)
+            fewer = (best[0] < 0) | (changes[0] < changes[1])
+            value, best_value = found[2], best[2]
+            slack = self.precision.slack
+            better = (value > -np.inf) & (
+                (value > best_value + slack) | (fewer & (value >= best_value - slack))
+            )
+            for part, new in zip(best, found, strict=True):
+                part[better] = new[better]
+        return best
+
     def _maximin(self, theta, weight, required, reference, stop_at):
         """The best combination (R,; −1 where none is allowed), its free coordinates (R, F)
         and value (R,) of the maximin (a zone question, ``stop_at`` 0, only needs the value)."""
         space = self.space
         size = len(theta)
-        combo, free, active = self._common(reference, required)
-        out_combo = np.empty(size, dtype=np.int64)
-        out_free = free.copy()
-        value = np.empty(size)
         theta = np.ascontiguousarray(theta, dtype=float)
         weight = np.ascontiguousarray(weight, dtype=float)
-        if self.fast is not None and (weight > 0).all():
-            w, x = self.fast
-            kernels.maximin_fast(
-                self.option_loss,
-                space.combos,
-                space.allowed,
-                w,
-                x,
-                self.loss,
-                theta,
-                weight,
-                required,
-                space.fast_low,
-                space.fast_high,
-                free,
-                active,
-                combo,
-                stop_at,
-                self.precision,
-                out_combo,
-                out_free,
-                value,
-            )
-        else:
-            kernels.maximin(
-                self.option_loss,
-                space.combos,
-                space.allowed,
-                self.w,
-                self.x,
-                self.loss,
-                theta,
-                weight,
-                required,
-                space.M,
-                space.b,
-                space.A,
-                space.h,
-                space.centre,
-                free,
-                active,
-                combo,
-                stop_at,
-                self.precision,
-                out_combo,
-                out_free,
-                value,
-            )
-        return out_combo, out_free, value
+        positive = (weight > 0).all()
+
+        def solve(terms, allowed, free, active, combo):
+            out_combo = np.empty(size, dtype=np.int64)
+            out_free = free.copy()
+            value = np.empty(size)
+            if terms.fast is not None and positive:  # the fast path
+                w, x = terms.fast
+                kernels.maximin_fast(
+                    terms.option_loss,
+                    space.combos,
+                    allowed,
+                    w,
+                    x,
+                    self.loss,
+                    theta,
+                    weight,
+                    required,
+                    space.fast_low,
+                    space.fast_high,
+                    free,
+                    active,
+                    combo,
+                    stop_at,
+                    self.precision,
+                    out_combo,
+                    out_free,
+                    value,
+                )
+            else:
+                kernels.maximin(
+                    terms.option_loss,
+                    space.combos,
+                    allowed,
+                    terms.w,
+                    terms.x,
+                    self.loss,
+                    theta,
+                    weight,
+                    required,
+                    space.M,
+                    space.b,
+                    space.A,
+                    space.h,
+                    space.centre,
+                    free,
+                    active,
+                    combo,
+                    stop_at,
+                    self.precision,
+                    out_combo,
+                    out_free,
+                    value,
+                )
+            return out_combo, out_free, value
+
+        return self._best_of_regimes(reference, required, solve)
 
     def nash(
         self,
@@ -242,73 +295,78 @@ class Solver:
         space = self.space
         size = len(alpha)
         involved = required | (alpha > 0).any(axis=0)
-        combo, free, active = self._common(reference, involved)
-        out_combo = np.empty(size, dtype=np.int64)
-        out_free = free.copy()
-        value = np.empty(size)
         disagreement = np.ascontiguousarray(disagreement, dtype=float)
         alpha = np.ascontiguousarray(alpha, dtype=float)
         floor = np.ascontiguousarray(floor, dtype=float)
         # the fast path where every involved party has a weight and no floor above its
         # disagreement point; the barrier method for the rest
-        fast = np.zeros(size, dtype=bool)
-        if self.fast is not None:
-            weighted = ((alpha > 0) | ~involved).all(axis=1)
-            unconstrained = ((floor <= disagreement) | ~required).all(axis=1)
-            fast = weighted & unconstrained
-        for rows, on_fast_path in ((np.flatnonzero(fast), True), (np.flatnonzero(~fast), False)):
-            if not len(rows):
-                continue
-            part_combo = np.empty(len(rows), dtype=np.int64)
-            part_free = free[rows].copy()
-            part_value = np.empty(len(rows))
-            if on_fast_path:
-                w, x = (part[rows] for part in self.fast)
-                kernels.nash_fast(
-                    self.option_loss[rows],
-                    space.combos,
-                    space.allowed,
-                    w,
-                    x,
-                    self.loss[rows],
-                    disagreement[rows],
-                    alpha[rows],
-                    required,
-                    space.fast_low,
-                    space.fast_high,
-                    free[rows],
-                    active[rows],
-                    combo[rows],
-                    self.precision,
-                    part_combo,
-                    part_free,
-                    part_value,
-                )
-            else:
-                kernels.nash(
-                    self.option_loss[rows],
-                    space.combos,
-                    space.allowed,
-                    self.w[rows],
-                    self.x[rows],
-                    self.loss[rows],
-                    disagreement[rows],
-                    alpha[rows],
-                    floor[rows],
-                    required,
-                    space.M,
-                    space.b,
-                    space.A,
-                    space.h,
-                    space.centre,
-                    free[rows],
-                    active[rows],
-                    combo[rows],
-                    self.precision,
-                    part_combo,
-                    part_free,
-                    part_value,
-                )
-            out_combo[rows], out_free[rows], value[rows] = part_combo, part_free, part_value
+        weighted = ((alpha > 0) | ~involved).all(axis=1)
+        unconstrained = ((floor <= disagreement) | ~required).all(axis=1)
+
+        def solve(terms, allowed, free, active, combo):
+            fast = weighted & unconstrained & (terms.fast is not None)
+            out_combo = np.empty(size, dtype=np.int64)
+            out_free = free.copy()
+            value = np.empty(size)
+            for rows, on_fast_path in (
+                (np.flatnonzero(fast), True),
+                (np.flatnonzero(~fast), False),
+            ):
+                if not len(rows):
+                    continue
+                part_combo = np.empty(len(rows), dtype=np.int64)
+                part_free = free[rows].copy()
+                part_value = np.empty(len(rows))
+                if on_fast_path:
+                    w, x = (part[rows] for part in terms.fast)
+                    kernels.nash_fast(
+                        terms.option_loss[rows],
+                        space.combos,
+                        allowed,
+                        w,
+                        x,
+                        self.loss[rows],
+                        disagreement[rows],
+                        alpha[rows],
+                        required,
+                        space.fast_low,
+                        space.fast_high,
+                        free[rows],
+                        active[rows],
+                        combo[rows],
+                        self.precision,
+                        part_combo,
+                        part_free,
+                        part_value,
+                    )
+                else:
+                    kernels.nash(
+                        terms.option_loss[rows],
+                        space.combos,
+                        allowed,
+                        terms.w[rows],
+                        terms.x[rows],
+                        self.loss[rows],
+                        disagreement[rows],
+                        alpha[rows],
+                        floor[rows],
+                        required,
+                        space.M,
+                        space.b,
+                        space.A,
+                        space.h,
+                        space.centre,
+                        free[rows],
+                        active[rows],
+                        combo[rows],
+                        self.precision,
+                        part_combo,
+                        part_free,
+                        part_value,
+                    )
+                out_combo[rows], out_free[rows], value[rows] = part_combo, part_free, part_value
+            return out_combo, out_free, value
+
+        out_combo, out_free, value = self._best_of_regimes(reference, involved, solve)
         package = space.packages(out_combo, out_free, reference)
         return Solution(package, value, out_combo >= 0)

@@ -7,7 +7,10 @@ combination, a **continuous part**: scales and shares, written as free coordinat
 ``y = M z + b`` inside the polytope ``A z ≤ h_c`` (a scale between its ends, a shares issue's
 shares non-negative and summing to one). **Links** remove combinations that cannot go together
 and narrow a scale's range under a combination (an option allowed only while a scale issue
-stays below or above a value).
+stays below or above a value). **Interactions** let a combination change what a party wants on
+a scale: its salience there, its ideal there. The combinations fall into **regimes**, one per
+set of interactions that hold together; within a regime every party's utility is the usual
+concave one, so each combination's continuous part stays a convex problem.
 """
 
 from __future__ import annotations
@@ -42,6 +45,17 @@ class Link:
     bounds: dict[int, tuple[float, float]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Interaction:
+    """When every option dimension in ``when`` takes one of its listed options, party ``p``'s
+    salience on scale dimension ``k`` is ``salience[(p, k)]`` (as the scenario writes
+    salience, before normalising) and its ideal there ``ideal[(p, k)]`` (model units)."""
+
+    when: dict[int, frozenset[int]]
+    salience: dict[tuple[int, int], float] = field(default_factory=dict)
+    ideal: dict[tuple[int, int], float] = field(default_factory=dict)
+
+
 def project_simplex(values: np.ndarray, axis: int = 0) -> np.ndarray:
     """The nearest point (Euclidean) of the probability simplex — shares ≥ 0 summing to 1 —
     to each vector along ``axis``: how a candidate package is made a valid split of a shares
@@ -71,6 +85,7 @@ class PackageSpace:
         dimensions: list[Dimension],
         links: list[Link] = (),
         inert: frozenset[int] = frozenset(),
+        interactions: list[Interaction] = (),
     ):
         self.dimensions = dimensions
         self.n_dims = len(dimensions)
@@ -83,6 +98,7 @@ class PackageSpace:
         self.points = [np.array(dimensions[k].points) for k in self.option_dims]
         self._combinations()
         self._polytope(links)
+        self._regimes(interactions)
 
     def _combinations(self) -> None:
         sizes = [len(p) for p in self.points]
@@ -154,14 +170,12 @@ class PackageSpace:
         low = np.zeros((n_combos, n_cont))
         high = np.ones((n_combos, n_cont))
         self.allowed = np.ones(n_combos, dtype=bool)
-        position = {k: n for n, k in enumerate(self.option_dims)}
         cont_index = {int(k): s for s, k in enumerate(self.continuous)}
         for link in links:
-            holds = np.ones(n_combos, dtype=bool)
-            for k, options in link.when.items():
-                holds &= np.isin(self.choice[:, position[k]], list(options))
+            holds = self._holds(link.when)
             for k, options in link.options.items():
-                self.allowed &= ~holds | np.isin(self.choice[:, position[k]], list(options))
+                n = self.option_dims.index(k)
+                self.allowed &= ~holds | np.isin(self.choice[:, n], list(options))
             for k, (lo, hi) in link.bounds.items():
                 s = cont_index[k]
                 low[holds, s] = np.maximum(low[holds, s], lo)
@@ -192,6 +206,57 @@ class PackageSpace:
         for j, s in enumerate(free_of):
             if self.dimensions[self.continuous[s]].kind == "scale":
                 self.fast_low[:, j], self.fast_high[:, j] = low[:, s], high[:, s]
+
+    def _holds(self, when: dict[int, frozenset[int]]) -> np.ndarray:
+        """Which combinations (C,) take one of the listed options on every dimension of
+        ``when``."""
+        holds = np.ones(len(self.choice), dtype=bool)
+        for k, options in when.items():
+            holds &= np.isin(self.choice[:, self.option_dims.index(k)], list(options))
+        return holds
+
+    def _regimes(self, interactions: list[Interaction]) -> None:
+        """Each combination's regime (C,): which interactions hold under it, numbered from 0
+        (the first regime is "none hold" wherever some combination has none)."""
+        self.interactions = list(interactions)
+        holds = np.column_stack(
+            [self._holds(i.when) for i in interactions] or [np.zeros(len(self.choice), bool)]
+        )
+        rules, self.regime = np.unique(holds, axis=0, return_inverse=True)
+        self.regime = self.regime.reshape(-1).astype(np.int64)
+        self.rules = [tuple(np.flatnonzero(rule)) for rule in rules]
+        """Per regime, the interactions that hold in it (in the order written: a later one
+        overrides an earlier one on the same party and dimension)."""
+        self.regime_allowed = np.array(
+            [self.allowed & (self.regime == g) for g in range(len(rules))]
+        )
+        """Per regime, which allowed combinations are in it (G, C)."""
+
+    @property
+    def n_regimes(self) -> int:
+        return len(self.rules)
+
+    def regime_of(self, packages: np.ndarray) -> np.ndarray:
+        """The regime (R,) of each package (R, D)."""
+        if self.n_regimes == 1:
+            return np.zeros(len(packages), dtype=np.int64)
+        return self.regime[self.locate(packages)[0]]
+
+    def under_regimes(
+        self, ideal: np.ndarray, salience: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The parties' ideals and saliences (R, P, D) under each regime, (R, P, G, D): what
+        the interactions that hold there set, over what the parties want otherwise."""
+        ideal = np.repeat(ideal[:, :, None, :], self.n_regimes, axis=2)
+        salience = np.repeat(salience[:, :, None, :], self.n_regimes, axis=2)
+        for g, rule in enumerate(self.rules):
+            for n in rule:
+                interaction = self.interactions[n]
+                for (p, k), value in interaction.salience.items():
+                    salience[:, p, g, k] = value
+                for (p, k), value in interaction.ideal.items():
+                    ideal[:, p, g, k] = value
+        return ideal, salience
 
     @property
     def n_free(self) -> int:

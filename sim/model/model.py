@@ -109,7 +109,9 @@ class NegotiationModel(mesa.Model, ReplicateState):
         self.negotiation = scenario
         self.party_ids = list(scenario.parties)
         self.layout = layout = Layout.of(scenario.issues)
-        self.space = layout.package_space(scenario.links, scenario.inert_issues)
+        self.space = layout.package_space(
+            scenario.links, scenario.inert_issues, scenario.interactions, self.party_ids
+        )
         size = len(draws.values[f"parties.{self.party_ids[0]}.capability"])
         self.size = size
         self.rows = np.arange(size)
@@ -127,8 +129,8 @@ class NegotiationModel(mesa.Model, ReplicateState):
             size,
         )
         self.front = np.flatnonzero(self.battlefield.moving)
-        self.party_state = PartyState(layout, self.party_ids, size, self.front)
-        self.public_state = PartyState(layout, self.party_ids, size, self.front)
+        self.party_state = PartyState(layout, self.party_ids, size, self.front, self.space)
+        self.public_state = PartyState(layout, self.party_ids, size, self.front, self.space)
         for n, pid in enumerate(self.party_ids):
             Party(self, pid, n, self.party_state)
         self.public = [
@@ -153,8 +155,8 @@ class NegotiationModel(mesa.Model, ReplicateState):
             known = draws.central if _is_private(target) else draws.values
             self.events.central[:, n] = known[path]
 
-        self.party_state.refresh_weights()
-        self.public_state.refresh_weights()
+        self.party_state.refresh_preferences()
+        self.public_state.refresh_preferences()
         self.position = self.status_quo.copy()  # the war's position (the front is its clip)
         self.table = self.status_quo.copy()
         self.offset = np.zeros((size, len(self.party_ids)))  # what responses have shown
@@ -239,7 +241,10 @@ class NegotiationModel(mesa.Model, ReplicateState):
         (rebuilt when an event changes them)."""
         if self._solver is None:
             state = self.party_state
-            preferences = Preferences(state.ideal, state.weights, state.loss)
+            if self.space.n_regimes == 1:
+                preferences = Preferences(state.ideal, state.weights, state.loss)
+            else:
+                preferences = Preferences(state.regime_ideal, state.regime_weights, state.loss)
             self._solver = Solver(self.space, preferences)
         return self._solver
 
@@ -256,6 +261,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
             state.salience,
             state.weights,
             state.demand,
+            state.preferences,
         )
 
     def round_state(self, number: int) -> Round:
@@ -300,8 +306,8 @@ class NegotiationModel(mesa.Model, ReplicateState):
         for name, mask in fired.items():
             self.outcomes.fired[name][self.rows[mask]] = True
         if any(mask.any() for mask in fired.values()):
-            self.party_state.refresh_weights()
-            self.public_state.refresh_weights()
+            self.party_state.refresh_preferences()
+            self.public_state.refresh_preferences()
             self._solver = None
 
         self._fight(t)

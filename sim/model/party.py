@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.bargaining.space import PackageSpace
 from sim.bargaining.utility import salience_weights, utility
 from sim.model import equations as eq
 from sim.model.replicates import Binding, ReplicatesLast, ReplicateState
@@ -39,6 +40,7 @@ ACCEPT_TOLERANCE = 1e-9
 PARAMETERS = (*drawn_fields(PartySettings), "style", *drawn_fields(Concession))
 """A party's parameters, one value per replicate: the schema's drawn fields and the style."""
 PER_DIMENSION = ("ideal", "salience", "weights")
+PER_REGIME = ("regime_ideal", "regime_weights")
 STATE = ("belief", "leaning", "line", "borne", "lost", "payoff", "insistence", "endurance")
 STATE += ("reservation",)
 STATE += ("aspiration", "demand")
@@ -54,13 +56,25 @@ class PartyState(ReplicateState):
     of a shares issue (:class:`~sim.scenario.units.Layout`); ``belief`` and ``leaning`` (R, P, B)
     on the B battlefield dimensions (the ``front``); ``demand`` (R, P, D). ``counted`` (P, D)
     says which dimensions each party's utility counts (not the other parties' shares).
+
+    Where the package ``space`` has interactions, ``regime_ideal`` and ``regime_weights``
+    (R, P, G, D) are the ideals and weights under each of its G regimes, and a package is
+    valued with those of its own regime (:meth:`preferences`).
     """
 
-    replicate_fields = (*PARAMETERS, *PER_DIMENSION, *STATE)
+    replicate_fields = (*PARAMETERS, *PER_DIMENSION, *STATE, *PER_REGIME)
 
-    def __init__(self, layout: Layout, party_ids: list[str], size: int, front: np.ndarray):
+    def __init__(
+        self,
+        layout: Layout,
+        party_ids: list[str],
+        size: int,
+        front: np.ndarray,
+        space: PackageSpace,
+    ):
         n_parties, n_dims = len(party_ids), len(layout)
         self.front = front
+        self.space = space
         self.settled = np.setdiff1d(np.arange(n_dims), front)  # the dimensions the war leaves
         self.counted = np.asfortranarray([layout.stake(pid) for pid in party_ids])  # (P, D)
         for name in (*PARAMETERS, "borne", "lost", "payoff", "reservation", "aspiration"):
@@ -90,18 +104,35 @@ class PartyState(ReplicateState):
                     else:
                         self.ideal[:, n, k] = 1.0 / len(units.shares)
 
-    def refresh_weights(self) -> None:
-        """``w_ik``: salience over the dimensions each party's utility counts, normalised
-        (again after an event sets a salience)."""
+    def refresh_preferences(self) -> None:
+        """``w_ik``: salience over the dimensions each party's utility counts, normalised —
+        and under each regime of the space's interactions, the ideals and weights there
+        (again after an event sets a salience or a position)."""
         self.weights = salience_weights(self.salience * self.counted)
+        if self.space.n_regimes > 1:
+            ideal, salience = self.space.under_regimes(self.ideal, self.salience)
+            self.regime_ideal = ideal
+            self.regime_weights = salience_weights(salience * self.counted[:, None, :])
 
-    def utility(self, packages: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
+    def preferences(
+        self, packages: np.ndarray, index: np.ndarray | slice = slice(None)
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Every party's ideal and weights (R, P, D) as it values one package per replicate
+        (R, D): those of the package's regime — of the replicates at ``index`` when given."""
+        if self.space.n_regimes == 1:
+            return self.ideal[index], self.weights[index]
+        regime = self.space.regime_of(packages)
+        rows = np.arange(len(packages))
+        return (
+            self.regime_ideal[index][rows, :, regime],
+            self.regime_weights[index][rows, :, regime],
+        )
+
+    def utility(self, packages: np.ndarray, index: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Every party's utility (R, P) of one package per replicate (R, D) — of the replicates
         at ``index`` when given."""
-        ideal, weights, loss = self.ideal, self.weights, self.loss
-        if index is not None:
-            ideal, weights, loss = ideal[index], weights[index], loss[index]
-        return utility(packages[:, None, :], ideal, weights, loss)
+        ideal, weights = self.preferences(packages, index)
+        return utility(packages[:, None, :], ideal, weights, self.loss[index])
 
 
 for _name in PartyState.replicate_fields:
@@ -133,20 +164,31 @@ class PartyBehaviour:
     state: PartyState
     index: int
 
+    def preferences(
+        self, packages: np.ndarray, rows: np.ndarray | slice = slice(None)
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Its ideal and weights (R, D) as it values one package per replicate (R, D), for the
+        replicates at ``rows``: those of the package's regime (:meth:`PartyState.preferences`)."""
+        if self.state.space.n_regimes == 1:
+            return self.ideal[rows], self.weights[rows]
+        ideal, weights = self.state.preferences(packages, rows)
+        return ideal[:, self.index], weights[:, self.index]
+
     def weigh(self, package: np.ndarray) -> np.ndarray:
         """Its utility (R,) of one package per replicate (R, D)."""
-        return utility(package, self.ideal, self.weights, self.loss)
+        return utility(package, *self.preferences(package), self.loss)
 
     def hold_the_line(self, status_quo: np.ndarray) -> None:
         """Where the front stands as the talks begin: the ground it may lose is counted from
         here."""
         self.line = status_quo[:, self.state.front]
 
-    def front_loss(self, front: np.ndarray) -> np.ndarray:
+    def front_loss(self, front: np.ndarray, status_quo: np.ndarray) -> np.ndarray:
         """What a front (R, B) costs it in utility (R,): ``Σ_k w_k·|q_k − x_k|^p`` over the
-        battlefield issues, with its weights as they are now."""
+        battlefield issues, with its weights as they are now under the ``status_quo``."""
         columns = self.state.front
-        return 1.0 - utility(front, self.ideal[:, columns], self.weights[:, columns], self.loss)
+        ideal, weights = self.preferences(status_quo)
+        return 1.0 - utility(front, ideal[:, columns], weights[:, columns], self.loss)
 
     def bear_the_war(self, round_: int, status_quo: np.ndarray) -> None:
         """Round ``round_`` of war: the status quo held for a round, its cost paid, both added
@@ -160,8 +202,8 @@ class PartyBehaviour:
         """The cost borne and the ground lost since the talks began: the pressure on it (§3.6).
         All a public view takes of a round of war — the welfare account is the party's own."""
         self.borne = self.borne + self.war_cost
-        now = self.front_loss(status_quo[:, self.state.front])
-        self.lost = eq.ground_lost(self.front_loss(self.line), now)
+        now = self.front_loss(status_quo[:, self.state.front], status_quo)
+        self.lost = eq.ground_lost(self.front_loss(self.line, status_quo), now)
 
     def observe_war(self, moved: np.ndarray) -> None:
         """Move the believed drift toward the movement of the front it just saw (R, B)."""
@@ -172,7 +214,8 @@ class PartyBehaviour:
         toward its ideal (``leaning``: ±1 or 0 per battlefield dimension, in model units per
         unit of optimism)."""
         front = self.state.front
-        toward = np.sign(self.ideal[:, front] - status_quo[:, front])
+        ideal, _ = self.preferences(status_quo)
+        toward = np.sign(ideal[:, front] - status_quo[:, front])
         self.leaning = toward * optimism_scale[front]
         self.belief = drift + self.optimism[:, None] * self.leaning
 
@@ -189,7 +232,8 @@ class PartyBehaviour:
         the replicates at ``rows`` (every argument is theirs)."""
         state = self.state
         front, settled = state.front, state.settled
-        weights, ideal, loss = self.weights[rows], self.ideal[rows], self.loss[rows]
+        ideal, weights = self.preferences(status_quo, rows)
+        loss = self.loss[rows]
         patience, war_cost = self.patience[rows], self.war_cost[rows]
         held = utility(status_quo[:, settled], ideal[:, settled], weights[:, settled], loss)
         expected = eq.expected_front_loss(
@@ -229,7 +273,8 @@ class PartyBehaviour:
     def make_demand(self, table: np.ndarray) -> None:
         """Its demand: on the way from its ideal toward the table, as far as its aspiration
         lets it come."""
-        self.demand = eq.demand(self.ideal, table, self.weigh(table), self.aspiration, self.loss)
+        ideal, _ = self.preferences(self.ideal)  # its ideal package: its own regime's ideal
+        self.demand = eq.demand(ideal, table, self.weigh(table), self.aspiration, self.loss)
 
     def respond(self, utility: np.ndarray, threshold: np.ndarray) -> np.ndarray:
         """Whether it accepts the text (R,): iff the text is worth its threshold — its

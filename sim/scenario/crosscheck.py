@@ -130,6 +130,7 @@ def _problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
     yield from _rational_problems(s)
     yield from _reference_problems(s)
     yield from _link_problems(s)
+    yield from _interaction_problems(s)
     yield from _combination_problems(s)
 
     for iid in s.battlefield.effects:
@@ -168,18 +169,13 @@ def _link_problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
     issues = s.issues
     for n, link in enumerate(s.links):
         where = ("links", n)
-        for iid, names in link.when.items():
-            issue = issues.get(iid)
-            if issue is None:
-                yield KeyPath((*where, "if", iid)), _known(issues, "issue")
-            elif issue.options is None:
-                yield (
-                    KeyPath((*where, "if", iid)),
-                    f"{iid} is not an option issue: a link's condition names options; state a "
-                    "condition on a scale issue as its converse (if the option, then the range)",
-                )
-            else:
-                yield from _option_names(issue, names, (*where, "if", iid))
+        yield from _condition_problems(
+            issues,
+            link.when,
+            where,
+            "a link's condition names options; state a condition on a scale issue as its "
+            "converse (if the option, then the range)",
+        )
         for iid, rule in link.then.items():
             issue = issues.get(iid)
             if issue is None:
@@ -210,6 +206,64 @@ def _link_problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
                             f"[{scale.min:g}, {scale.max:g}]",
                         )
     yield from _links_leave_a_package(s)
+
+
+def _condition_problems(issues, when, where, why: str) -> Iterator[tuple[DataPath, str]]:
+    """A condition (``if``) names option issues and their options."""
+    for iid, names in when.items():
+        issue = issues.get(iid)
+        if issue is None:
+            yield KeyPath((*where, "if", iid)), _known(issues, "issue")
+        elif issue.options is None:
+            yield KeyPath((*where, "if", iid)), f"{iid} is not an option issue: {why}"
+        else:
+            yield from _option_names(issue, names, (*where, "if", iid))
+
+
+def _interaction_problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
+    """Interactions condition on options and change scale issues only — what keeps every
+    utility concave in the scales under each combination — within the issues' scales."""
+    issues, parties = s.issues, s.parties
+    for n, interaction in enumerate(s.interactions):
+        where = ("interactions", n)
+        yield from _condition_problems(
+            issues,
+            interaction.when,
+            where,
+            "an interaction's condition names options (a condition on a scale would make "
+            "utilities non-concave)",
+        )
+        for pid, change in interaction.then.items():
+            if pid not in parties:
+                yield KeyPath((*where, "then", pid)), _known(parties, "party")
+                continue
+            for field in ("salience", "positions"):
+                for iid, value in getattr(change, field).items():
+                    path = (*where, "then", pid, field, iid)
+                    issue = issues.get(iid)
+                    if issue is None:
+                        yield KeyPath(path), _known(issues, "issue")
+                    elif issue.scale is None:
+                        kind = "an option" if issue.options is not None else "a shares"
+                        yield (
+                            KeyPath(path),
+                            f"{iid} is {kind} issue: an interaction changes what a party "
+                            "wants on a scale issue",
+                        )
+                    elif field == "positions" and not issue.scale.min <= value <= issue.scale.max:
+                        yield (
+                            path,
+                            f"{value:g} is outside the scale of {iid} "
+                            f"[{issue.scale.min:g}, {issue.scale.max:g}]",
+                        )
+            for iid, weight in change.salience.items():
+                scale = iid in issues and issues[iid].scale is not None
+                placed = iid in parties[pid].positions or iid in change.positions
+                if scale and weight > 0 and not placed:
+                    yield (
+                        (*where, "then", pid, "salience", iid),
+                        f"{pid} has no position on {iid}: give one here or in its positions",
+                    )
 
 
 def _links_leave_a_package(s: Scenario) -> Iterator[tuple[DataPath, str]]:

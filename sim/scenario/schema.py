@@ -354,6 +354,40 @@ class Link(StrictModel):
     )
 
 
+class InteractionChange(StrictModel):
+    """What an interaction changes for one party on scale issues: the salience it gives them,
+    the position it wants on them, or both."""
+
+    salience: dict[Id, number(ge=0)] = Field(
+        default_factory=dict,
+        description="scale issue: its salience there (as the party's own salience is written)",
+    )
+    positions: dict[Id, Finite] = Field(
+        default_factory=dict, description="scale issue: its ideal point there, native units"
+    )
+
+    @model_validator(mode="after")
+    def _some_change(self):
+        if not self.salience and not self.positions:
+            raise ValueError("give salience, positions or both")
+        return self
+
+
+class Interaction(StrictModel):
+    """How options change what parties want on scale issues: while the option issues in ``if``
+    take one of the named options, each party in ``then`` gives the named scale issues the
+    salience stated and wants the positions stated there. Under every combination of options
+    each utility stays concave in the scales, so the exact machinery stays exact."""
+
+    name: Id | None = None
+    when: dict[Id, LinkOptions] = Field(
+        alias="if", min_length=1, description="option issue: the option (or options) it takes"
+    )
+    then: dict[Id, InteractionChange] = Field(
+        min_length=1, description="party: its salience and/or positions on scale issues"
+    )
+
+
 class Event(StrictModel):
     """Something that may happen at the start of a round and changes parameters from then on."""
 
@@ -407,6 +441,10 @@ class Scenario(StrictModel):
     links: list[Link] = Field(
         default_factory=list, description="combinations a deal cannot contain"
     )
+    interactions: list[Interaction] = Field(
+        default_factory=list,
+        description="options that change a party's salience or position on a scale issue",
+    )
     reference: Reference | None = Field(
         None, description="published forecasts and actual outcomes of a real case"
     )
@@ -414,7 +452,8 @@ class Scenario(StrictModel):
     @property
     def inert_issues(self) -> frozenset[str]:
         """Option issues no party can ever care about: salience 0 for every party, no event
-        that sets one, and no link that names them. A deal leaves them as they are."""
+        that sets one, and no link or interaction that names them. A deal leaves them as they
+        are."""
         moved = {
             target.split(".")[3]
             for event in self.events
@@ -422,6 +461,7 @@ class Scenario(StrictModel):
             if target.startswith("parties.") and ".salience." in target
         }
         moved |= {iid for link in self.links for iid in (*link.when, *link.then)}
+        moved |= {iid for interaction in self.interactions for iid in interaction.when}
         return frozenset(
             iid
             for iid, issue in self.issues.items()

@@ -31,8 +31,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from sim.bargaining.space import Dimension as SpaceDimension
-from sim.bargaining.space import Link, PackageSpace
+from sim.bargaining.space import Interaction, Link, PackageSpace
 from sim.scenario.distributions import Choice, central_number, draw_numbers
+from sim.scenario.schema import Interaction as InteractionSettings
 from sim.scenario.schema import Issue, LinkRange
 from sim.scenario.schema import Link as LinkSettings
 
@@ -380,23 +381,47 @@ class Layout:
         return np.array([d.party is None or d.party == party for d in self.dimensions], dtype=float)
 
     def package_space(
-        self, links: list[LinkSettings] = (), inert: frozenset[str] = frozenset()
+        self,
+        links: list[LinkSettings] = (),
+        inert: frozenset[str] = frozenset(),
+        interactions: list[InteractionSettings] = (),
+        party_ids: list[str] = (),
     ) -> PackageSpace:
         """The packages a deal can be, as the exact machinery searches them, with the
-        scenario's ``links`` in model units; the option issues in ``inert`` (no one ever cares
-        about them) keep whatever the reference package has."""
+        scenario's ``links`` and ``interactions`` (among the parties ``party_ids``, in order)
+        in model units; the option issues in ``inert`` (no one ever cares about them) keep
+        whatever the reference package has."""
         groups = {iid: n for n, iid in enumerate(self.units)}
         dimensions = [d.units.space_dimension(groups[d.issue]) for d in self.dimensions]
         fixed = frozenset(self.column(iid) for iid in inert)
-        return PackageSpace(dimensions, [self._link(link) for link in links], fixed)
+        return PackageSpace(
+            dimensions,
+            [self._link(link) for link in links],
+            fixed,
+            [self._interaction(i, list(party_ids)) for i in interactions],
+        )
+
+    def _condition(self, when: dict) -> dict[int, frozenset[int]]:
+        """A link's or an interaction's ``if``: option dimension → the options it names."""
+        return {
+            self.column(iid): self.units[iid].option_indices(names) for iid, names in when.items()
+        }
+
+    def _interaction(self, interaction: InteractionSettings, party_ids: list[str]) -> Interaction:
+        """An interaction in model units (the cross-check holds it to scale issues)."""
+        salience, ideal = {}, {}
+        for pid, change in interaction.then.items():
+            p = party_ids.index(pid)
+            for iid, value in change.salience.items():
+                salience[p, self.column(iid)] = float(value)
+            for iid, value in change.positions.items():
+                ideal[p, self.column(iid)] = float(self.units[iid].to_internal(value))
+        return Interaction(self._condition(interaction.when), salience, ideal)
 
     def _link(self, link: LinkSettings) -> Link:
         """A link in model units. Its ``when`` names options; a ``then`` rule names options
         (an option issue) or gives a range (the cross-check holds each to its issue's kind)."""
-        when = {
-            self.column(iid): self.units[iid].option_indices(names)
-            for iid, names in link.when.items()
-        }
+        when = self._condition(link.when)
         allowed, bounds = {}, {}
         for iid, rule in link.then.items():
             units = self.units[iid]

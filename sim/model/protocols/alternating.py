@@ -188,6 +188,7 @@ class Alternating(Protocol):
             courted[:] = True
             return courted
         ideal = parties.ideal[rows, proposer]  # (R, D)
+        ideal = parties.preferences(ideal)[0][rows, proposer]  # in its own options' regime
         gap = believed - parties.utility(ideal)  # how far its ideal is from their acceptance
         order = np.argsort(np.where(courted, -np.inf, gap), axis=1, kind="stable")
         for step in range(n):

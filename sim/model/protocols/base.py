@@ -18,6 +18,7 @@ lists the rest (docs, tests, the words ``negsim show`` and ``trace`` use).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -53,7 +54,9 @@ class ProtocolContext:
 class PartyArrays:
     """The parties as a protocol sees them, over the R replicates still bargaining (read them,
     do not write them): parameters and values (R, P); ideals, saliences as written, salience
-    weights and demands (R, P, D)."""
+    weights and demands (R, P, D). ``preferences`` gives every party's ideal and weights as it
+    values one package per replicate: where options interact with scales, a package's own
+    regime's (:meth:`~sim.model.party.PartyState.preferences`)."""
 
     capability: np.ndarray
     patience: np.ndarray
@@ -65,10 +68,11 @@ class PartyArrays:
     salience: np.ndarray
     weights: np.ndarray
     demand: np.ndarray
+    preferences: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
     def utility(self, packages: np.ndarray) -> np.ndarray:
         """Every party's utility (R, P) of one package per replicate (R, D)."""
-        return utility(packages[:, None, :], self.ideal, self.weights, self.loss)
+        return utility(packages[:, None, :], *self.preferences(packages), self.loss)
 
 
 @dataclass
