@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.bargaining.solutions import Preferences, Solver
+from sim.bargaining.solutions import Solver
 from sim.batch.runner import BLOCK_SIZE, simulate_block
 from sim.model import model as model_module
 from sim.scenario.schema import Scenario
@@ -222,6 +222,16 @@ def scenarios(draw) -> dict[str, Any]:
         end = draw(st.sampled_from(["min", "max"]))
         option = draw(st.sampled_from(issues[oid]["options"]))
         scenario["links"] = [{"if": {oid: option}, "then": {iid: {end: cut}}}]
+    if scale_ids and option_ids and draw(st.booleans()):  # an option changes a party's wants
+        iid, oid = draw(st.sampled_from(scale_ids)), draw(st.sampled_from(option_ids))
+        low, high = issues[iid]["scale"]["min"], issues[iid]["scale"]["max"]
+        change: dict[str, Any] = {"positions": {iid: _number(draw, low, high)}}
+        if draw(st.booleans()):
+            change["salience"] = {iid: _number(draw, 0.05, 1.0)}
+        option = draw(st.sampled_from(issues[oid]["options"]))
+        scenario["interactions"] = [
+            {"if": {oid: option}, "then": {draw(st.sampled_from(pids)): change}}
+        ]
     return scenario
 
 
@@ -299,6 +309,25 @@ def ideal_points(scenario: Scenario, runs: pd.DataFrame, pid: str, iid: str) -> 
     return np.full(len(runs), 0.0 if value is None else internal(scenario, iid, value))
 
 
+def interacted(scenario: Scenario, pid: str, points: dict, salience: dict, ideal: dict) -> None:
+    """``pid``'s salience and ideal per issue (arrays over rows, in place) where each row's
+    package meets an interaction's condition — ``points``: its options as their points
+    (docs/model.md §3.2)."""
+    for interaction in scenario.interactions:
+        change = interaction.then.get(pid)
+        if change is None:
+            continue
+        holds = True
+        for oid, names in interaction.when.items():
+            names = [names] if isinstance(names, str) else names
+            targets = [internal(scenario, oid, name) for name in names]
+            holds = holds & np.isclose(points[oid][:, None], targets).any(axis=1)
+        for iid, value in change.salience.items():
+            salience[iid] = np.where(holds, value, salience[iid])
+        for iid, value in change.positions.items():
+            ideal[iid] = np.where(holds, internal(scenario, iid, value), ideal[iid])
+
+
 def touched_by_events(scenario: Scenario, runs: pd.DataFrame, prefix: str) -> np.ndarray:
     """Replicates in which an event fired that set a parameter under ``prefix``."""
     touched = np.zeros(len(runs), dtype=bool)
@@ -339,12 +368,12 @@ def test_utilities_lie_in_the_unit_interval_and_follow_the_utility_formula(data,
             iid: parameter(scenario, runs, f"parties.{pid}.salience.{iid}")
             for iid in scenario.issues
         }
+        ideal = {iid: ideal_points(scenario, runs, pid, iid) for iid in scenario.issues}
+        interacted(scenario, pid, outcome, salience, ideal)
         total = sum(salience.values())
         loss = parameter(scenario, runs, f"parties.{pid}.loss")
         expected = 1.0 - sum(
-            salience[iid]
-            / total
-            * np.abs(outcome[iid] - ideal_points(scenario, runs, pid, iid)) ** loss
+            salience[iid] / total * np.abs(outcome[iid] - ideal[iid]) ** loss
             for iid in scenario.issues
         )
         np.testing.assert_allclose(utility[plain], expected[plain], atol=1e-9, err_msg=pid)
@@ -476,16 +505,21 @@ def utility_of(scenario: Scenario, runs: pd.DataFrame, pid: str, frame, prefix: 
         .to_numpy()
         for iid in scenario.issues
     }
-    total = sum(salience.values())
-    loss = pd.Series(parameter(scenario, runs, f"parties.{pid}.loss"), index=runs["replicate"])
-    loss = loss.loc[index].to_numpy()
-    utility = np.ones(len(frame))
+    points, ideal = {}, {}
     for iid, issue in scenario.issues.items():
         value = frame[f"{prefix}{iid}"].to_numpy(dtype=float)
         if issue.options is None:
             value = (value - issue.scale.min) / (issue.scale.max - issue.scale.min)
-        ideal = pd.Series(ideal_points(scenario, runs, pid, iid), index=runs["replicate"])
-        utility -= salience[iid] / total * np.abs(value - ideal.loc[index].to_numpy()) ** loss
+        points[iid] = value
+        own = pd.Series(ideal_points(scenario, runs, pid, iid), index=runs["replicate"])
+        ideal[iid] = own.loc[index].to_numpy()
+    interacted(scenario, pid, points, salience, ideal)
+    total = sum(salience.values())
+    loss = pd.Series(parameter(scenario, runs, f"parties.{pid}.loss"), index=runs["replicate"])
+    loss = loss.loc[index].to_numpy()
+    utility = np.ones(len(frame))
+    for iid in scenario.issues:
+        utility -= salience[iid] / total * np.abs(points[iid] - ideal[iid]) ** loss
     return utility
 
 
@@ -655,8 +689,7 @@ def test_values_kept_between_rounds_follow_events_and_deals(data, seed):
     kept = simulate_block(scenario, seed, 0, 100).runs.to_pandas()
 
     def rebuilt(self):
-        state = self.party_state
-        return Solver(self.space, Preferences(state.ideal, state.weights, state.loss))
+        return Solver(self.space, self.party_state.bargaining_preferences())
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(model_module.NegotiationModel, "solver", property(rebuilt))

@@ -20,7 +20,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim.bargaining.solutions import Preferences, Solver
+from sim.bargaining.solutions import Solver
 from sim.bargaining.utility import compromise
 from sim.errors import UserError
 from sim.model.dynamics import Battlefield
@@ -240,12 +240,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
         """The exact machinery over the package space for the current replicates' preferences
         (rebuilt when an event changes them)."""
         if self._solver is None:
-            state = self.party_state
-            if self.space.n_regimes == 1:
-                preferences = Preferences(state.ideal, state.weights, state.loss)
-            else:
-                preferences = Preferences(state.regime_ideal, state.regime_weights, state.loss)
-            self._solver = Solver(self.space, preferences)
+            self._solver = Solver(self.space, self.party_state.bargaining_preferences())
         return self._solver
 
     def parties_seen(self) -> PartyArrays:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.bargaining.solutions import Preferences
 from sim.bargaining.space import PackageSpace
 from sim.bargaining.utility import salience_weights, utility
 from sim.model import equations as eq
@@ -127,6 +128,13 @@ class PartyState(ReplicateState):
             self.regime_ideal[index][rows, :, regime],
             self.regime_weights[index][rows, :, regime],
         )
+
+    def bargaining_preferences(self) -> Preferences:
+        """Every party's preferences as the exact machinery reads them: under each regime
+        where the space has interactions."""
+        if self.space.n_regimes == 1:
+            return Preferences(self.ideal, self.weights, self.loss)
+        return Preferences(self.regime_ideal, self.regime_weights, self.loss)
 
     def utility(self, packages: np.ndarray, index: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Every party's utility (R, P) of one package per replicate (R, D) — of the replicates
