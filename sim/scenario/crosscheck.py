@@ -250,12 +250,8 @@ def _interaction_problems(s: Scenario) -> Iterator[tuple[DataPath, str]]:
                             f"{iid} is {kind} issue: an interaction changes what a party "
                             "wants on a scale issue",
                         )
-                    elif field == "positions" and not issue.scale.min <= value <= issue.scale.max:
-                        yield (
-                            path,
-                            f"{value:g} is outside the scale of {iid} "
-                            f"[{issue.scale.min:g}, {issue.scale.max:g}]",
-                        )
+                    elif field == "positions":
+                        yield from _position_problems(s, iid, value, path)
             for iid, weight in change.salience.items():
                 scale = iid in issues and issues[iid].scale is not None
                 placed = iid in parties[pid].positions or iid in change.positions
