@@ -1,8 +1,8 @@
 """Speed and memory of the engine on the flagship scenario.
 
-Runs N replicates of ``scenarios/budapest_2025.yaml`` in blocks (the way batches run), then a
-sample of replicates as blocks of one (the way a per-replicate model would run), and prints
-replicates per second for both and their ratio. ``--scale`` times whole ``negsim run``
+Runs N replicates of ``scenarios/budapest_2025.yaml`` in tasks of blocks (the way batches
+run), then a sample of replicates as blocks of one (the way a per-replicate model would run),
+and prints replicates per second for both and their ratio. ``--scale`` times whole ``negsim run``
 batches with 1 and 2 local workers; ``--memory`` measures the peak memory of a batch at two
 sizes (it should stay flat in N); ``--profile`` says what each part of a round costs. Rates and
 the profile count this process's CPU time — what one core does, whatever else the machine
@@ -30,19 +30,32 @@ from pathlib import Path
 import sim
 from sim.bargaining import kernels
 from sim.batch import runner
-from sim.batch.runner import BLOCK_SIZE, block_count, simulate_block
+from sim.batch.runner import (
+    BLOCK_SIZE,
+    BLOCKS_PER_TASK,
+    block_count,
+    simulate_block,
+    simulate_blocks,
+)
 from sim.model.model import NegotiationModel
 from sim.model.protocols import PROTOCOLS
 
 FLAGSHIP = Path(__file__).resolve().parent.parent / "scenarios" / "budapest_2025.yaml"
 
 
+def simulate_batch(scenario: sim.Scenario, runs: int, seed: int) -> None:
+    """Every block of a batch of ``runs``, in tasks of BLOCKS_PER_TASK blocks: the way a
+    batch runs them in one process."""
+    blocks = list(range(block_count(runs)))
+    for n in range(0, len(blocks), BLOCKS_PER_TASK):
+        simulate_blocks(scenario, seed, blocks[n : n + BLOCKS_PER_TASK], runs)
+
+
 def ensemble_rate(scenario: sim.Scenario, runs: int, seed: int) -> float:
-    """Replicates per second, simulated in blocks of BLOCK_SIZE (one process, one core)."""
+    """Replicates per second, simulated as a batch runs them (one process, one core)."""
     simulate_block(scenario, seed, 0, BLOCK_SIZE)  # warm up imports and caches
     start = time.process_time()
-    for block in range(block_count(runs)):
-        simulate_block(scenario, seed, block, runs)
+    simulate_batch(scenario, runs, seed)
     return runs / (time.process_time() - start)
 
 
@@ -124,8 +137,7 @@ def profile(scenario: sim.Scenario, runs: int, seed: int) -> None:
         NegotiationModel.step = step
         stack.callback(setattr, NegotiationModel, "step", original_step)
         start = time.process_time()
-        for block in range(block_count(runs)):
-            simulate_block(scenario, seed, block, runs)
+        simulate_batch(scenario, runs, seed)
         total = time.process_time() - start
     in_round = ("war dynamics", "valuation, beliefs, concessions", "protocol: the text")
     in_round += ("zone diagnostics (per round)", "close: zones, Nash, durability")
@@ -219,7 +231,8 @@ def main() -> None:
         f"protocol {scenario.protocol.kind})"
     )
     print(
-        f"ensembles (blocks of {BLOCK_SIZE}): {ensemble:10,.0f} replicates/s  (N = {args.runs:,})"
+        f"ensembles ({BLOCKS_PER_TASK} blocks of {BLOCK_SIZE} as one model): "
+        f"{ensemble:10,.0f} replicates/s  (N = {args.runs:,})"
     )
     print(
         f"one at a time (blocks of 1):  {single:10,.0f} replicates/s  "

@@ -147,7 +147,7 @@ def test_the_reservation_value_is_the_expected_payoff_of_the_war_going_on():
     and the walk as Brownian motion; the test holds it to that approximation too.)"""
     scenario = Scenario.model_validate(WAR)
     sequence = block_sequence(SEED, 0)
-    model = NegotiationModel(scenario, draw_parameters(scenario, sequence, 8), sequence)
+    model = NegotiationModel(scenario, draw_parameters(scenario, sequence, 8), [sequence])
     _, reservation = model.objective_reservation(np.arange(8))
     runs = sim.run(scenario, runs=1024, seed=SEED)
     assert (runs["end"] == "window").all()

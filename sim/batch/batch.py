@@ -1,7 +1,8 @@
-"""Run a batch: hand its blocks to an executor and store each as it finishes.
+"""Run a batch: hand its blocks to an executor, a few at a time as one task, and store each
+block as its task finishes.
 
-At most a few blocks per worker are in flight, so memory is bounded by them, not by N. Ctrl-C
-(SIGINT) or SIGTERM stops the batch: pending blocks are cancelled, finished ones stay on disk,
+At most a few tasks per worker are in flight, so memory is bounded by them, not by N. Ctrl-C
+(SIGINT) or SIGTERM stops the batch: pending tasks are cancelled, finished blocks stay on disk,
 and the folder is marked incomplete for ``--resume`` (:class:`~sim.errors.BatchInterrupted`).
 """
 
@@ -29,8 +30,14 @@ from sim.batch.executors import (
     local_workers,
     open_executor,
 )
-from sim.batch.limits import check_request, check_resources
-from sim.batch.runner import BLOCK_SIZE, BlockResult, block_count, simulate_block
+from sim.batch.limits import available_memory, block_bytes, check_request, check_resources
+from sim.batch.runner import (
+    BLOCK_SIZE,
+    BLOCKS_PER_TASK,
+    BlockResult,
+    block_count,
+    simulate_blocks,
+)
 from sim.batch.store import SCENARIO, ResultsFolder, load_results, to_frame, write_atomic
 from sim.errors import BatchInterrupted, BlockFailed, Terminated, UserError
 from sim.scenario.loader import dump_scenario
@@ -176,15 +183,15 @@ def run_batch(
     todo = [b for b in blocks if b not in done]
     opened = nullcontext(pool) if pool is not None else open_executor(executor, workers, scheduler)
     with opened as pool, _stop_on_sigterm():
-        pending: dict[cf.Future, int] = {}
+        pending: dict[cf.Future, list[int]] = {}
         try:
-            for block in todo:
+            for task in _tasks(scenario, todo, pool.capacity):
                 pending[
-                    pool.executor.submit(simulate_block, scenario, seed, block, runs, traces=traces)
-                ] = block
+                    pool.executor.submit(simulate_blocks, scenario, seed, task, runs, traces=traces)
+                ] = task
                 if len(pending) >= pool.capacity:
-                    _drain(pending, scenario, store, until=pool.capacity - 1)
-            _drain(pending, scenario, store, until=0)
+                    _drain(pending, scenario, runs, store, until=pool.capacity - 1)
+            _drain(pending, scenario, runs, store, until=0)
         except KeyboardInterrupt:
             for future in pending:
                 future.cancel()
@@ -210,23 +217,53 @@ def run_batch(
     return to_frame(pa.concat_tables([tables[block] for block in blocks]))
 
 
+def _tasks(scenario: Scenario, todo: list[int], capacity: int) -> list[list[int]]:
+    """The blocks to run, in order, grouped into tasks that each simulate as one model
+    (:func:`~sim.batch.runner.simulate_blocks`): up to ``BLOCKS_PER_TASK`` blocks, but at
+    least as many tasks as the executor holds at once (``capacity``) where there are blocks
+    enough, and no more blocks per task than the free memory holds that many times over.
+    The grouping moves no result."""
+    per_task = min(BLOCKS_PER_TASK, -(-len(todo) // capacity))
+    free = available_memory()
+    if free is not None:
+        per_task = min(per_task, free // (capacity * block_bytes(scenario, BLOCK_SIZE)))
+    per_task = max(1, per_task)
+    return [todo[n : n + per_task] for n in range(0, len(todo), per_task)]
+
+
 def _drain(
-    pending: dict[cf.Future, int],
+    pending: dict[cf.Future, list[int]],
     scenario: Scenario,
+    runs: int,
     store: Callable[[BlockResult], None],
     until: int,
 ) -> None:
-    """Store finished blocks until at most ``until`` are still pending."""
+    """Store the blocks of finished tasks until at most ``until`` tasks are still pending."""
     while len(pending) > until:
         finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
         for future in finished:
-            block = pending.pop(future)
+            task = pending.pop(future)
             try:
-                result = future.result()
+                results = future.result()
             except Exception as exc:
-                first = block * BLOCK_SIZE
                 raise BlockFailed(
-                    f"scenario {scenario.name}, block {block} (replicates {first}–"
-                    f"{first + BLOCK_SIZE - 1}): {type(exc).__name__}: {exc}"
+                    f"scenario {scenario.name}, {_blocks_named(task, runs)}: "
+                    f"{type(exc).__name__}: {exc}"
                 ) from exc
-            store(result)
+            for result in results:
+                store(result)
+
+
+def _blocks_named(task: list[int], runs: int) -> str:
+    """``block 1 (replicates 1024–2047)``, or ``blocks 0, 1 (replicates 0–2047)`` for a task
+    of several."""
+    spans = [(b * BLOCK_SIZE, min((b + 1) * BLOCK_SIZE, runs) - 1) for b in task]
+    merged = [list(spans[0])]
+    for first, last in spans[1:]:
+        if first == merged[-1][1] + 1:
+            merged[-1][1] = last
+        else:
+            merged.append([first, last])
+    replicates = ", ".join(f"{first}–{last}" for first, last in merged)
+    blocks = ", ".join(map(str, task))
+    return f"block{'s' if len(task) > 1 else ''} {blocks} (replicates {replicates})"

@@ -23,11 +23,12 @@ from sim.scenario.units import Layout
 
 
 def runs_table(
-    scenario: Scenario, outcomes: Outcomes, draws: Draws, first: int, count: int
+    scenario: Scenario, outcomes: Outcomes, draws: Draws, first: int, keep: slice
 ) -> pa.Table:
-    """The first ``count`` replicates of a block as ``runs`` rows numbered from ``first``."""
+    """The model's replicates ``keep`` (positions in its outcomes and draws) as ``runs`` rows
+    numbered from ``first``."""
     dimensions = Layout.of(scenario.issues).dimensions
-    keep = slice(0, count)
+    count = keep.stop - keep.start
     deal = outcomes.deal[keep]
     nothing = np.ones(count, dtype=bool)
     columns: dict[str, pa.Array] = {
@@ -78,19 +79,19 @@ def runs_table(
     return pa.table(columns)
 
 
-def rounds_table(scenario: Scenario, records: list[dict], first: int, count: int) -> pa.Table:
-    """Per-round traces of the first ``count`` replicates of a block, numbered from ``first``:
-    each record is one round as the model's DataCollector kept it
+def rounds_table(scenario: Scenario, records: list[dict], first: int, rows: slice) -> pa.Table:
+    """Per-round traces of the model's replicates ``rows`` (positions in the model), numbered
+    from ``first``: each record is one round as the model's DataCollector kept it
     (:meth:`~sim.model.model.NegotiationModel.round_records`)."""
     dimensions = Layout.of(scenario.issues).dimensions
     parties = list(scenario.parties)
     parts = []
     for record in records:
-        keep = record["rows"] < count
+        keep = (record["rows"] >= rows.start) & (record["rows"] < rows.stop)
         if not keep.any():
             continue
         columns = {
-            "replicate": pa.array(record["rows"][keep].astype(np.int64) + first),
+            "replicate": pa.array(record["rows"][keep].astype(np.int64) - rows.start + first),
             "round": pa.array(np.full(int(keep.sum()), record["round"], dtype=np.int64)),
         }
         for event in scenario.events:

@@ -6,6 +6,7 @@ import numpy as np
 
 from sim.model import equations as eq
 from sim.model.replicates import Binding, ReplicateState
+from sim.scenario.sampling import BlockStreams
 
 
 class Battlefield(ReplicateState):
@@ -54,7 +55,7 @@ class Battlefield(ReplicateState):
         return self.volatility[rows, None] * self.scale
 
     def advance(
-        self, position: np.ndarray, status_quo: np.ndarray, rng: np.random.Generator
+        self, position: np.ndarray, status_quo: np.ndarray, rng: BlockStreams
     ) -> np.ndarray:
         """One round of war: the war's new position (R, D) — the front is its clip to [0, 1].
         Noise is drawn for every replicate of the block (``size``) and those still bargaining

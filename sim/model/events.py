@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.replicates import Binding, ReplicateState
+from sim.scenario.sampling import BlockStreams
 from sim.scenario.schema import Event
 
 
@@ -56,7 +57,7 @@ class Events(ReplicateState):
     def fire(
         self,
         round_: int,
-        rng: np.random.Generator,
+        rng: BlockStreams,
         bindings: dict[str, Binding],
         public: dict[str, Binding],
     ) -> dict[str, np.ndarray]:

@@ -15,6 +15,7 @@ The model does not know which protocol runs: every protocol goes through the sam
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import mesa
@@ -42,6 +43,7 @@ from sim.scenario.sampling import (
     STREAM_EVENTS,
     STREAM_MESA,
     STREAM_PROTOCOL,
+    BlockStreams,
     Draws,
     stream,
 )
@@ -86,7 +88,9 @@ class Outcomes:
 
 
 class NegotiationModel(mesa.Model, ReplicateState):
-    """A block of replicates of one scenario as one Mesa model.
+    """A block of replicates of one scenario as one Mesa model — or several blocks as one, each
+    drawing its random numbers from its own streams (``block_seqs``, in the order of the
+    draws' rows).
 
     Parties are :class:`~sim.model.party.Party` agents whose arrays cover every replicate of
     the block; the protocol is an object the model calls. Replicates that end are dropped from
@@ -100,11 +104,11 @@ class NegotiationModel(mesa.Model, ReplicateState):
         self,
         scenario: Scenario,
         draws: Draws,
-        block_seq: np.random.SeedSequence,
+        block_seqs: Sequence[np.random.SeedSequence],
         *,
         record_rounds: bool = False,
     ):
-        super().__init__(rng=stream(block_seq, STREAM_MESA))
+        super().__init__(rng=stream(block_seqs[0], STREAM_MESA))  # Mesa's own: not drawn from
         # Not `self.scenario`: Mesa 3.5 reserves that name for its own Scenario objects.
         self.negotiation = scenario
         self.party_ids = list(scenario.parties)
@@ -137,10 +141,10 @@ class NegotiationModel(mesa.Model, ReplicateState):
             PublicView(pid, n, self.public_state) for n, pid in enumerate(self.party_ids)
         ]
         self.events = Events(scenario.events, size)
-        self.protocol = self._protocol(scenario, block_seq)
-        self.war_rng = stream(block_seq, STREAM_BATTLEFIELD)
-        self.event_rng = stream(block_seq, STREAM_EVENTS)
-        self.breakdown_rng = stream(block_seq, STREAM_BREAKDOWN)
+        self.protocol = self._protocol(scenario, block_seqs)
+        self.war_rng = BlockStreams(block_seqs, STREAM_BATTLEFIELD)
+        self.event_rng = BlockStreams(block_seqs, STREAM_EVENTS)
+        self.breakdown_rng = BlockStreams(block_seqs, STREAM_BREAKDOWN)
 
         self.bindings, self.public_bindings = self._bindings()
         everyone = np.arange(size)
@@ -192,7 +196,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
 
     # --- building ---------------------------------------------------------------------------
 
-    def _protocol(self, scenario: Scenario, block_seq: np.random.SeedSequence):
+    def _protocol(self, scenario: Scenario, block_seqs: Sequence[np.random.SeedSequence]):
         kind = scenario.protocol.kind
         if kind not in PROTOCOLS:
             raise UserError(f"protocol {kind!r} is not available in this version of negsim")
@@ -211,7 +215,7 @@ class NegotiationModel(mesa.Model, ReplicateState):
             self.layout,
             self.space,
             self.size,
-            stream(block_seq, STREAM_PROTOCOL),
+            BlockStreams(block_seqs, STREAM_PROTOCOL),
         )
         return PROTOCOLS[kind](scenario.protocol, context)
 

@@ -10,6 +10,7 @@ make comparisons between scenarios sharper).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,30 @@ def stream(block_seq: np.random.SeedSequence, purpose: int, *key: int) -> np.ran
     return np.random.Generator(np.random.PCG64(child))
 
 
+class BlockStreams:
+    """One purpose's generators of several blocks simulated as one model, drawn as one: a draw
+    of n rows is each block's own draw of n/k rows, in block order. Every block makes the
+    calls it would make alone (every draw covers its full block), so every replicate gets the
+    numbers its own block would give it simulated alone — how many blocks run together
+    moves nothing."""
+
+    def __init__(self, block_seqs: Sequence[np.random.SeedSequence], purpose: int):
+        self.generators = [stream(block_seq, purpose) for block_seq in block_seqs]
+
+    def random(self, shape: int | tuple[int, ...]) -> np.ndarray:
+        """Uniform numbers on [0, 1), ``shape`` with the blocks' replicates leading."""
+        return self._draw(np.random.Generator.random, shape)
+
+    def standard_normal(self, shape: int | tuple[int, ...]) -> np.ndarray:
+        """Standard normal numbers, ``shape`` with the blocks' replicates leading."""
+        return self._draw(np.random.Generator.standard_normal, shape)
+
+    def _draw(self, method, shape: int | tuple[int, ...]) -> np.ndarray:
+        rows, *rest = np.atleast_1d(shape)
+        each = (rows // len(self.generators), *rest)
+        return np.concatenate([method(generator, each) for generator in self.generators])
+
+
 @dataclass
 class Draws:
     """One block's parameter values, each an array over the block's replicates.
@@ -53,6 +78,16 @@ class Draws:
     central: dict[str, np.ndarray]
     """Every parameter at its central value (:func:`central_value`) for the whole block: what
     can be known of the scenario without seeing a replicate's draws."""
+
+    @classmethod
+    def stacked(cls, blocks: Sequence[Draws]) -> Draws:
+        """Several blocks' draws as one, their replicates in block order."""
+
+        def stack(part: str) -> dict[str, np.ndarray]:
+            arrays = [getattr(block, part) for block in blocks]
+            return {path: np.concatenate([a[path] for a in arrays]) for path in arrays[0]}
+
+        return cls(stack("values"), stack("drawn"), stack("central"))
 
 
 def draw_parameters(scenario: Scenario, block_seq: np.random.SeedSequence, size: int) -> Draws:

@@ -28,6 +28,7 @@ from sim.bargaining.solutions import Solver
 from sim.bargaining.space import PackageSpace
 from sim.bargaining.utility import utility
 from sim.model.replicates import Binding, Inert, ReplicateState
+from sim.scenario.sampling import BlockStreams
 from sim.scenario.units import Layout
 
 MEDIATOR_SETTINGS = ("protocol.mediator", "protocol.mediator_bias")
@@ -37,7 +38,8 @@ MEDIATOR_SETTINGS = ("protocol.mediator", "protocol.mediator_bias")
 @dataclass(frozen=True)
 class ProtocolContext:
     """What a protocol is built with: the parties, who must ratify a deal, the package space,
-    the block size and its own random generator (the only randomness it may use)."""
+    the model's size and its own random streams (the only randomness it may use: it draws
+    for all ``size`` replicates and takes those still bargaining)."""
 
     party_ids: list[str]
     veto_holders: np.ndarray  # (P,) who holds a veto over some issue
@@ -47,7 +49,7 @@ class ProtocolContext:
     layout: Layout
     space: PackageSpace
     size: int
-    rng: np.random.Generator
+    rng: BlockStreams
 
 
 @dataclass
