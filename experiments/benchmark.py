@@ -30,6 +30,7 @@ from pathlib import Path
 import sim
 from sim.bargaining import kernels
 from sim.batch import runner
+from sim.batch.batch import tasks
 from sim.batch.runner import (
     BLOCK_SIZE,
     BLOCKS_PER_TASK,
@@ -44,11 +45,10 @@ FLAGSHIP = Path(__file__).resolve().parent.parent / "scenarios" / "budapest_2025
 
 
 def simulate_batch(scenario: sim.Scenario, runs: int, seed: int) -> None:
-    """Every block of a batch of ``runs``, in tasks of BLOCKS_PER_TASK blocks: the way a
-    batch runs them in one process."""
-    blocks = list(range(block_count(runs)))
-    for n in range(0, len(blocks), BLOCKS_PER_TASK):
-        simulate_blocks(scenario, seed, blocks[n : n + BLOCKS_PER_TASK], runs)
+    """Every block of a batch of ``runs``, in the tasks a batch groups them into when it runs
+    in one process."""
+    for task in tasks(scenario, list(range(block_count(runs))), capacity=1):
+        simulate_blocks(scenario, seed, task, runs)
 
 
 def ensemble_rate(scenario: sim.Scenario, runs: int, seed: int) -> float:

@@ -185,7 +185,7 @@ def run_batch(
     with opened as pool, _stop_on_sigterm():
         pending: dict[cf.Future, list[int]] = {}
         try:
-            for task in _tasks(scenario, todo, pool.capacity):
+            for task in tasks(scenario, todo, pool.capacity):
                 pending[
                     pool.executor.submit(simulate_blocks, scenario, seed, task, runs, traces=traces)
                 ] = task
@@ -217,7 +217,7 @@ def run_batch(
     return to_frame(pa.concat_tables([tables[block] for block in blocks]))
 
 
-def _tasks(scenario: Scenario, todo: list[int], capacity: int) -> list[list[int]]:
+def tasks(scenario: Scenario, todo: list[int], capacity: int) -> list[list[int]]:
     """The blocks to run, in order, grouped into tasks that each simulate as one model
     (:func:`~sim.batch.runner.simulate_blocks`): up to ``BLOCKS_PER_TASK`` blocks, but at
     least as many tasks as the executor holds at once (``capacity``) where there are blocks
