@@ -327,6 +327,40 @@ def test_a_block_that_raises_names_scenario_blocks_and_replicates(tmp_path, monk
     ]
 
 
+DIES_WHILE_REPLYING = """
+import os, signal, struct, sys, time
+from sim.batch.executors import open_executor
+
+def die_while_replying():
+    # a worker killed while it sends its results: half a reply in the pool's result pipe,
+    # whose lock it holds
+    frame = sys._getframe()
+    while "result_queue" not in frame.f_locals:
+        frame = frame.f_back
+    replies = frame.f_locals["result_queue"]
+    replies._wlock.acquire()
+    os.write(replies._writer.fileno(), struct.pack("!i", 1 << 20) + bytes(1000))
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if __name__ == "__main__":
+    with open_executor("local", 2) as workers:
+        busy = workers.executor.submit(time.sleep, 600)
+        dying = workers.executor.submit(die_while_replying)
+        print(type(dying.exception()).__name__, type(busy.exception()).__name__)
+"""
+
+
+def test_a_worker_killed_while_replying_breaks_the_pool_instead_of_hanging(tmp_path):
+    """Left alone, the pool would wait for the rest of the reply for ever (a batch that hangs
+    instead of naming its lost blocks); the executor breaks it, as for any dead worker."""
+    script = tmp_path / "dies_while_replying.py"
+    script.write_text(DIES_WHILE_REPLYING)
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert done.stdout.split() == ["BrokenProcessPool", "BrokenProcessPool"], done.stderr
+
+
 @pytest.mark.slow  # two spawned workers; the CLI case above holds the same executor by default
 def test_the_api_gives_the_same_rows_whatever_the_workers(tmp_path):
     one = sim.run(HARBOUR, runs=2100, seed=4)

@@ -11,6 +11,7 @@ import concurrent.futures as cf
 import ctypes
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
@@ -23,7 +24,9 @@ from dataclasses import dataclass
 from sim.errors import UserError
 
 EXECUTORS = ("local", "dask")
-ORPHAN_CHECK_SECONDS = 0.5
+WATCH_SECONDS = 0.5
+"""How often a watch thread looks: a worker's for its parent, the main process's for a dead
+worker."""
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 DEFAULT_WORKERS: int | None = None
 """Worker processes of a batch or a sweep unless told otherwise (``negsim run``, ``negsim
@@ -71,7 +74,7 @@ def _start_worker(parent: int) -> None:
 
         def watch() -> None:
             while os.getppid() == parent:
-                time.sleep(ORPHAN_CHECK_SECONDS)
+                time.sleep(WATCH_SECONDS)
             os._exit(1)
 
         threading.Thread(target=watch, name="negsim-orphan-watch", daemon=True).start()
@@ -91,6 +94,29 @@ def _die_with_parent() -> bool:
         return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) == 0
     except (OSError, AttributeError):
         return False
+
+
+def _break_on_a_death(pool: cf.ProcessPoolExecutor, stop: threading.Event) -> None:
+    """Break ``pool`` as soon as one of its workers dies, until ``stop``.
+
+    A worker that dies while it sends its results back (the kernel's OOM killer, a kill by
+    hand) leaves half a message in the pool's result pipe, and holds the pipe's lock. The
+    pool's own thread then waits for the rest for ever: the batch hangs instead of failing
+    (CPython's ``ProcessPoolExecutor``, 3.11 to 3.13). Seeing the death on the worker's
+    sentinel, this ends the other workers and closes the main process's end of that pipe, so
+    the pool's read ends and the pool reports ``BrokenProcessPool``, as for any dead worker:
+    the batch names the blocks lost and keeps those on disk. The pool has no public view of
+    its workers or its pipe; these private attributes are the same in 3.11 to 3.13."""
+    while not stop.wait(WATCH_SECONDS):
+        workers = list((pool._processes or {}).values())
+        if not multiprocessing.connection.wait([w.sentinel for w in workers], timeout=0):
+            continue
+        for worker in workers:
+            worker.kill()
+        replies = pool._result_queue
+        if replies is not None:
+            replies._writer.close()
+        return
 
 
 @dataclass
@@ -128,9 +154,16 @@ def open_executor(
         pool = cf.ProcessPoolExecutor(
             count, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
         )
+        stop = threading.Event()
+        watch = threading.Thread(
+            target=_break_on_a_death, args=(pool, stop), name="negsim-worker-watch", daemon=True
+        )
+        watch.start()
         try:
             yield Workers(pool, 2 * count, f"{count} local processes")
         finally:
+            stop.set()  # before the shutdown, in which workers end as they should
+            watch.join()
             pool.shutdown(wait=True, cancel_futures=True)
         return
     with _dask_client(workers, scheduler) as (client, description):
